@@ -18,7 +18,6 @@ from complaintdesk.domain.evaluation import (
     RectificationKind,
     UnitAssessment,
     UnitScore,
-    competition_ranks,
     evaluate,
     method_satisfaction,
     overall_satisfaction,
@@ -27,7 +26,7 @@ from complaintdesk.domain.evaluation import (
     score_unit,
     total_score,
 )
-from complaintdesk.domain.figures import format_number, round_2dp
+from complaintdesk.domain.figures import competition_ranks, format_number, round_2dp
 
 LAW = Category.LAW_ENFORCEMENT
 MGMT = Category.COMPREHENSIVE_MANAGEMENT

@@ -36,7 +36,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from complaintdesk.domain.figures import percent_2dp, ratio, round_2dp
+from complaintdesk.domain.figures import competition_ranks, percent_2dp, ratio, round_2dp
 
 
 class Category(StrEnum):
@@ -242,15 +242,6 @@ def score_unit(
         rectification=rectification,
         total=total,
     )
-
-
-def competition_ranks(values: Sequence[Fraction], *, descending: bool = True) -> list[int]:
-    """Standard competition ranking ("1224"): equal values share the best rank."""
-    ranks = []
-    for value in values:
-        better = sum(1 for other in values if (other > value if descending else other < value))
-        ranks.append(better + 1)
-    return ranks
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Rounding happens only here, half-up to 2 decimal places, the way a published tab
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -53,3 +54,12 @@ def format_number(value: Fraction | int | None) -> str:
     """'85.33' or '—'."""
     shown = round_2dp(value)
     return NO_FIGURE if shown is None else str(shown)
+
+
+def competition_ranks(values: Sequence[Fraction], *, descending: bool = True) -> list[int]:
+    """Standard competition ranking ("1224"): equal values share the best rank."""
+    ranks = []
+    for value in values:
+        better = sum(1 for other in values if (other > value if descending else other < value))
+        ranks.append(better + 1)
+    return ranks
