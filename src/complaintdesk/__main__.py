@@ -1,0 +1,3 @@
+from complaintdesk.entrypoints.cli.main import main
+
+main()

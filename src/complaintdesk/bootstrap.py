@@ -1,0 +1,45 @@
+"""Composition root: settings in, wired adapters out. The only place that chooses them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from complaintdesk.adapters.calendar import ChineseWorkingCalendar
+from complaintdesk.adapters.db.engine import make_engine, make_session_factory
+from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.config import Settings, get_settings
+from complaintdesk.domain.sla import WorkingCalendar
+from complaintdesk.services.clock import Clock, SystemClock
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    calendar: WorkingCalendar = field(default_factory=ChineseWorkingCalendar)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.session_factory)
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> Container:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    return Container(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        calendar=calendar or ChineseWorkingCalendar(),
+    )

@@ -1,0 +1,599 @@
+"""The complaint aggregate and its state machine (SPEC §1–§6).
+
+The aggregate holds the current state; every action appends an :class:`Event` to
+``pending_events``. The service layer persists both in one transaction, and the
+repository's compare-and-set on ``version`` makes the second of two concurrent actions
+fail instead of overwriting the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from complaintdesk.domain.errors import IllegalTransition, InvalidInput
+
+
+class Status(StrEnum):
+    """Where a complaint stands. Chinese names are what the UI shows."""
+
+    REGISTERED = "registered"  # 已登记
+    NOT_ACCEPTED = "not_accepted"  # 不予受理
+    HANDED_OVER = "handed_over"  # 已移交
+    ACCEPTED = "accepted"  # 已受理
+    PREPROCESSING = "preprocessing"  # 预处理中
+    RESOLVED_AT_INTAKE = "resolved_at_intake"  # 受理即办结
+    DISPATCHED = "dispatched"  # 已派单
+    RETURNED = "returned"  # 已退单
+    RECEIVED = "received"  # 已签收
+    IN_PROGRESS = "in_progress"  # 办理中
+    REPLIED = "replied"  # 已答复
+    CALLBACK = "callback"  # 回访中
+    CLOSED = "closed"  # 已办结
+    ARCHIVED = "archived"  # 已归档
+
+
+STATUS_LABELS: dict[Status, tuple[str, str]] = {
+    Status.REGISTERED: ("已登记", "Registered"),
+    Status.NOT_ACCEPTED: ("不予受理", "Not accepted"),
+    Status.HANDED_OVER: ("已移交", "Handed over"),
+    Status.ACCEPTED: ("已受理", "Accepted"),
+    Status.PREPROCESSING: ("预处理中", "Pre-processing"),
+    Status.RESOLVED_AT_INTAKE: ("受理即办结", "Resolved at intake"),
+    Status.DISPATCHED: ("已派单", "Dispatched"),
+    Status.RETURNED: ("已退单", "Returned"),
+    Status.RECEIVED: ("已签收", "Received by unit"),
+    Status.IN_PROGRESS: ("办理中", "In progress"),
+    Status.REPLIED: ("已答复", "Replied"),
+    Status.CALLBACK: ("回访中", "Callback"),
+    Status.CLOSED: ("已办结", "Closed"),
+    Status.ARCHIVED: ("已归档", "Archived"),
+}
+
+# Statuses in which the statutory clock runs against a handling unit.
+OPEN_STATUSES = frozenset(
+    {
+        Status.REGISTERED,
+        Status.ACCEPTED,
+        Status.PREPROCESSING,
+        Status.DISPATCHED,
+        Status.RETURNED,
+        Status.RECEIVED,
+        Status.IN_PROGRESS,
+    }
+)
+FINISHED_STATUSES = frozenset(
+    {
+        Status.NOT_ACCEPTED,
+        Status.HANDED_OVER,
+        Status.RESOLVED_AT_INTAKE,
+        Status.CLOSED,
+        Status.ARCHIVED,
+    }
+)
+
+
+class Action(StrEnum):
+    """Everything that can happen to a complaint; events are named after these."""
+
+    FILE = "file"  # 登记
+    ACCEPT = "accept"  # 受理
+    REJECT = "reject"  # 不予受理
+    HAND_OVER = "hand_over"  # 移交
+    START_PREPROCESSING = "start_preprocessing"  # 预处理
+    RESOLVE_AT_INTAKE = "resolve_at_intake"  # 受理即办结
+    DISPATCH = "dispatch"  # 派单 (自办/转办)
+    RETURN_DISPATCH = "return_dispatch"  # 退单
+    RECEIVE = "receive"  # 签收
+    START_HANDLING = "start_handling"  # 开始办理
+    ADD_NOTE = "add_note"  # 办理记录
+    REQUEST_EXTENSION = "request_extension"  # 申请延期
+    APPROVE_EXTENSION = "approve_extension"  # 批准延期
+    REFUSE_EXTENSION = "refuse_extension"  # 驳回延期
+    REPLY = "reply"  # 答复
+    START_CALLBACK = "start_callback"  # 开始回访
+    RECORD_CALLBACK = "record_callback"  # 回访结果
+    REOPEN = "reopen"  # 重办 (result of a failed callback)
+    CLOSE = "close"  # 办结
+    ARCHIVE = "archive"  # 归档
+    APPEAL = "appeal"  # 申诉 (on the old case)
+    FILE_APPEAL = "file_appeal"  # 申诉立案 (on the new case)
+    REVEAL_IDENTITY = "reveal_identity"  # 查看投诉人身份
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.FILE: "登记",
+    Action.ACCEPT: "受理",
+    Action.REJECT: "不予受理",
+    Action.HAND_OVER: "移交",
+    Action.START_PREPROCESSING: "预处理",
+    Action.RESOLVE_AT_INTAKE: "受理即办结",
+    Action.DISPATCH: "派单",
+    Action.RETURN_DISPATCH: "退单",
+    Action.RECEIVE: "签收",
+    Action.START_HANDLING: "开始办理",
+    Action.ADD_NOTE: "办理记录",
+    Action.REQUEST_EXTENSION: "申请延期",
+    Action.APPROVE_EXTENSION: "批准延期",
+    Action.REFUSE_EXTENSION: "驳回延期",
+    Action.REPLY: "答复",
+    Action.START_CALLBACK: "开始回访",
+    Action.RECORD_CALLBACK: "回访",
+    Action.REOPEN: "重新办理",
+    Action.CLOSE: "办结",
+    Action.ARCHIVE: "归档",
+    Action.APPEAL: "申诉",
+    Action.FILE_APPEAL: "申诉立案",
+    Action.REVEAL_IDENTITY: "查看投诉人身份",
+}
+
+
+class Channel(StrEnum):
+    WALK_IN = "walk_in"  # 走访
+    PHONE = "phone"  # 电话
+    EMAIL = "email"  # 电子邮件
+    LETTER = "letter"  # 信件
+    WEB = "web"  # 网站
+    API = "api"
+    IMPORT = "import"  # 批量导入
+
+
+class Importance(StrEnum):
+    ORDINARY = "ordinary"  # 一般
+    IMPORTANT = "important"  # 重要
+
+
+class DispatchMode(StrEnum):
+    SELF_HANDLE = "self_handle"  # 自办
+    TRANSFER = "transfer"  # 转办
+
+
+class CallbackOutcome(StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    UNSATISFIED = "unsatisfied"  # 不满意
+    UNREACHABLE = "unreachable"  # 无法联系
+
+
+# A complaint nobody can reach is closed after this many callback attempts.
+MAX_CALLBACK_ATTEMPTS = 3
+# SPEC §4: never beyond 30 working days in total, of which 10 are the base limit.
+BASE_WORKING_DAYS = 10
+MAX_TOTAL_WORKING_DAYS = 30
+# SPEC §1: a group visit elects at most 3 representatives.
+MAX_REPRESENTATIVES = 3
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a complaint's timeline: who did what, when, why."""
+
+    action: Action
+    at: datetime
+    actor_id: int | None
+    from_status: Status | None
+    to_status: Status
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+# (action) -> statuses it may be taken from. The target status is decided by the method.
+ALLOWED_FROM: dict[Action, frozenset[Status]] = {
+    Action.ACCEPT: frozenset({Status.REGISTERED}),
+    Action.REJECT: frozenset({Status.REGISTERED}),
+    Action.HAND_OVER: frozenset({Status.REGISTERED, Status.ACCEPTED, Status.RETURNED}),
+    Action.START_PREPROCESSING: frozenset({Status.ACCEPTED}),
+    Action.RESOLVE_AT_INTAKE: frozenset({Status.ACCEPTED, Status.PREPROCESSING}),
+    Action.DISPATCH: frozenset({Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED}),
+    Action.RETURN_DISPATCH: frozenset({Status.DISPATCHED, Status.RECEIVED}),
+    Action.RECEIVE: frozenset({Status.DISPATCHED}),
+    Action.START_HANDLING: frozenset({Status.RECEIVED}),
+    Action.ADD_NOTE: frozenset(OPEN_STATUSES | {Status.REPLIED, Status.CALLBACK}),
+    Action.REQUEST_EXTENSION: frozenset({Status.RECEIVED, Status.IN_PROGRESS}),
+    Action.APPROVE_EXTENSION: frozenset({Status.RECEIVED, Status.IN_PROGRESS}),
+    Action.REFUSE_EXTENSION: frozenset({Status.RECEIVED, Status.IN_PROGRESS}),
+    Action.REPLY: frozenset({Status.IN_PROGRESS}),
+    Action.START_CALLBACK: frozenset({Status.REPLIED}),
+    Action.RECORD_CALLBACK: frozenset({Status.CALLBACK}),
+    Action.ARCHIVE: frozenset(
+        {Status.CLOSED, Status.NOT_ACCEPTED, Status.HANDED_OVER, Status.RESOLVED_AT_INTAKE}
+    ),
+    Action.APPEAL: frozenset(
+        {
+            Status.CLOSED,
+            Status.ARCHIVED,
+            Status.NOT_ACCEPTED,
+            Status.RESOLVED_AT_INTAKE,
+            Status.REPLIED,
+        }
+    ),
+    Action.REVEAL_IDENTITY: frozenset(Status),
+}
+
+
+def _require(value: str | None, what_zh: str, what_en: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{what_zh}不能为空 / {what_en} is required")
+    return text
+
+
+@dataclass
+class Complaint:
+    """The complaint aggregate. Identity data live in the vault, not here."""
+
+    id: int | None
+    tracking_no: str
+    status: Status
+    received_at: datetime
+    owner_unit_id: int
+    content: str
+    title: str = ""
+    summary: str = ""
+    channel: Channel = Channel.WEB
+    importance: Importance = Importance.ORDINARY
+    category: str | None = None
+    department_label: str | None = None
+    handling_unit_id: int | None = None
+    dispatch_mode: DispatchMode | None = None
+    extension_days: int = 0
+    extension_pending_days: int = 0
+    reopen_count: int = 0
+    return_count: int = 0
+    callback_attempts: int = 0
+    double_deduction: bool = False
+    overdue_level: int = 0
+    version: int = 1
+    pending_events: list[Event] = field(default_factory=list, repr=False)
+
+    # --- helpers -------------------------------------------------------------
+
+    def ensure_allowed(self, action: Action) -> None:
+        allowed = ALLOWED_FROM.get(action)
+        if allowed is not None and self.status not in allowed:
+            raise IllegalTransition(self.status, action)
+
+    def _record(
+        self,
+        action: Action,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        to: Status | None = None,
+        reason: str = "",
+        **data: Any,
+    ) -> Event:
+        before = self.status
+        if to is not None:
+            self.status = to
+        event = Event(
+            action=action,
+            at=now,
+            actor_id=actor_id,
+            from_status=before,
+            to_status=self.status,
+            reason=reason,
+            data={k: v for k, v in data.items() if v is not None},
+        )
+        self.pending_events.append(event)
+        return event
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    # --- intake --------------------------------------------------------------
+
+    def accept(
+        self,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        category: str | None = None,
+        importance: Importance | None = None,
+        reason: str = "",
+    ) -> Event:
+        """受理: the centre takes the complaint on."""
+        self.ensure_allowed(Action.ACCEPT)
+        if category:
+            self.category = category
+        if importance:
+            self.importance = importance
+        return self._record(
+            Action.ACCEPT,
+            now,
+            actor_id,
+            to=Status.ACCEPTED,
+            reason=reason,
+            category=self.category,
+            importance=self.importance.value,
+        )
+
+    def reject(
+        self, now: datetime, actor_id: int | None, *, explanation: str, competent_authority: str
+    ) -> Event:
+        """不予受理: outside scope, with a patient explanation and the competent authority."""
+        self.ensure_allowed(Action.REJECT)
+        explanation = _require(explanation, "不予受理说明", "explanation")
+        authority = _require(competent_authority, "有权处理机关", "competent authority")
+        return self._record(
+            Action.REJECT,
+            now,
+            actor_id,
+            to=Status.NOT_ACCEPTED,
+            reason=explanation,
+            competent_authority=authority,
+        )
+
+    def hand_over(
+        self, now: datetime, actor_id: int | None, *, department: str, reason: str
+    ) -> Event:
+        """移交: a non-efficiency matter goes to the functional department."""
+        self.ensure_allowed(Action.HAND_OVER)
+        department = _require(department, "接收部门", "receiving department")
+        reason = _require(reason, "移交理由", "reason")
+        return self._record(
+            Action.HAND_OVER,
+            now,
+            actor_id,
+            to=Status.HANDED_OVER,
+            reason=reason,
+            department=department,
+        )
+
+    def start_preprocessing(self, now: datetime, actor_id: int | None) -> Event:
+        self.ensure_allowed(Action.START_PREPROCESSING)
+        return self._record(Action.START_PREPROCESSING, now, actor_id, to=Status.PREPROCESSING)
+
+    def resolve_at_intake(
+        self, now: datetime, actor_id: int | None, *, resolution: str, level: int | None = None
+    ) -> Event:
+        """Resolved without dispatch: answered at first contact or by pre-processing."""
+        self.ensure_allowed(Action.RESOLVE_AT_INTAKE)
+        resolution = _require(resolution, "处理结果", "resolution")
+        return self._record(
+            Action.RESOLVE_AT_INTAKE,
+            now,
+            actor_id,
+            to=Status.RESOLVED_AT_INTAKE,
+            reason=resolution,
+            level=level,
+        )
+
+    # --- dispatch and handling -----------------------------------------------
+
+    def dispatch(
+        self,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        unit_id: int,
+        mode: DispatchMode,
+        summary: str = "",
+        reason: str = "",
+    ) -> Event:
+        """派单: self-handle (自办) or transfer down (转办). Transfers carry a summary (摘要)."""
+        self.ensure_allowed(Action.DISPATCH)
+        if mode is DispatchMode.TRANSFER:
+            summary = summary.strip() or self.summary
+            _require(summary, "转办摘要", "transfer summary")
+        if summary:
+            self.summary = summary.strip()
+        self.handling_unit_id = unit_id
+        self.dispatch_mode = mode
+        self.extension_days = 0
+        self.extension_pending_days = 0
+        self.overdue_level = 0
+        return self._record(
+            Action.DISPATCH,
+            now,
+            actor_id,
+            to=Status.DISPATCHED,
+            reason=reason,
+            unit_id=unit_id,
+            mode=mode.value,
+        )
+
+    def return_dispatch(self, now: datetime, actor_id: int | None, *, reason: str) -> Event:
+        """退单: the unit says it is not theirs; back to the dispatcher with a reason."""
+        self.ensure_allowed(Action.RETURN_DISPATCH)
+        reason = _require(reason, "退单理由", "return reason")
+        unit_id = self.handling_unit_id
+        self.return_count += 1
+        self.handling_unit_id = None
+        self.dispatch_mode = None
+        self.extension_pending_days = 0
+        return self._record(
+            Action.RETURN_DISPATCH,
+            now,
+            actor_id,
+            to=Status.RETURNED,
+            reason=reason,
+            unit_id=unit_id,
+        )
+
+    def receive(self, now: datetime, actor_id: int | None) -> Event:
+        """签收: the unit signs for the dispatch; a transfer's clock starts here."""
+        self.ensure_allowed(Action.RECEIVE)
+        return self._record(
+            Action.RECEIVE, now, actor_id, to=Status.RECEIVED, unit_id=self.handling_unit_id
+        )
+
+    def start_handling(self, now: datetime, actor_id: int | None) -> Event:
+        self.ensure_allowed(Action.START_HANDLING)
+        return self._record(Action.START_HANDLING, now, actor_id, to=Status.IN_PROGRESS)
+
+    def add_note(self, now: datetime, actor_id: int | None, *, note: str) -> Event:
+        self.ensure_allowed(Action.ADD_NOTE)
+        note = _require(note, "办理记录", "note")
+        return self._record(Action.ADD_NOTE, now, actor_id, reason=note)
+
+    def request_extension(
+        self, now: datetime, actor_id: int | None, *, working_days: int, reason: str
+    ) -> Event:
+        """申请延期: needs approval; the total never exceeds 30 working days (SPEC §4)."""
+        self.ensure_allowed(Action.REQUEST_EXTENSION)
+        reason = _require(reason, "延期理由", "extension reason")
+        if self.extension_pending_days:
+            raise InvalidInput("已有待审批的延期申请 / an extension request is already pending")
+        if working_days < 1:
+            raise InvalidInput("延期天数至少为1个工作日 / extension must be at least 1 working day")
+        total = BASE_WORKING_DAYS + self.extension_days + working_days
+        if total > MAX_TOTAL_WORKING_DAYS:
+            room = MAX_TOTAL_WORKING_DAYS - BASE_WORKING_DAYS - self.extension_days
+            raise InvalidInput(
+                f"办理时限合计不得超过{MAX_TOTAL_WORKING_DAYS}个工作日，最多还可延期{room}个工作日"
+                f" / the total limit is {MAX_TOTAL_WORKING_DAYS} working days;"
+                f" at most {room} more can be requested"
+            )
+        self.extension_pending_days = working_days
+        return self._record(
+            Action.REQUEST_EXTENSION, now, actor_id, reason=reason, working_days=working_days
+        )
+
+    def approve_extension(self, now: datetime, actor_id: int | None, *, reason: str = "") -> Event:
+        self.ensure_allowed(Action.APPROVE_EXTENSION)
+        if not self.extension_pending_days:
+            raise InvalidInput("没有待审批的延期申请 / there is no pending extension request")
+        days = self.extension_pending_days
+        self.extension_days += days
+        self.extension_pending_days = 0
+        self.overdue_level = 0
+        return self._record(
+            Action.APPROVE_EXTENSION,
+            now,
+            actor_id,
+            reason=reason,
+            working_days=days,
+            total_extension_days=self.extension_days,
+        )
+
+    def refuse_extension(self, now: datetime, actor_id: int | None, *, reason: str) -> Event:
+        self.ensure_allowed(Action.REFUSE_EXTENSION)
+        if not self.extension_pending_days:
+            raise InvalidInput("没有待审批的延期申请 / there is no pending extension request")
+        reason = _require(reason, "驳回理由", "reason")
+        days = self.extension_pending_days
+        self.extension_pending_days = 0
+        return self._record(
+            Action.REFUSE_EXTENSION, now, actor_id, reason=reason, working_days=days
+        )
+
+    def reply(self, now: datetime, actor_id: int | None, *, reply: str, channel: str) -> Event:
+        """答复: the unit answers the complainant; the channel is recorded."""
+        self.ensure_allowed(Action.REPLY)
+        reply = _require(reply, "答复内容", "reply")
+        channel = _require(channel, "答复方式", "reply channel")
+        return self._record(
+            Action.REPLY, now, actor_id, to=Status.REPLIED, reason=reply, channel=channel
+        )
+
+    # --- callback and closure ------------------------------------------------
+
+    def start_callback(self, now: datetime, actor_id: int | None) -> Event:
+        self.ensure_allowed(Action.START_CALLBACK)
+        return self._record(Action.START_CALLBACK, now, actor_id, to=Status.CALLBACK)
+
+    def record_callback(
+        self,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        outcome: CallbackOutcome,
+        unsolved_and_true: bool = False,
+        note: str = "",
+    ) -> list[Event]:
+        """全量回访. "Not solved, and true" reopens and counts double against the unit
+        (SPEC §6, source §3 1.3 (4)); unreachable complainants are tried again, and after
+        ``MAX_CALLBACK_ATTEMPTS`` the complaint is closed as unreachable."""
+        self.ensure_allowed(Action.RECORD_CALLBACK)
+        if unsolved_and_true and outcome is not CallbackOutcome.UNSATISFIED:
+            raise InvalidInput(
+                "只有“不满意”的回访才能认定为问题未解决且属实"
+                " / only an unsatisfied callback can be confirmed as unsolved and true"
+            )
+        self.callback_attempts += 1
+        events = [
+            self._record(
+                Action.RECORD_CALLBACK,
+                now,
+                actor_id,
+                reason=note,
+                outcome=outcome.value,
+                unsolved_and_true=unsolved_and_true,
+                attempt=self.callback_attempts,
+            )
+        ]
+        if outcome is CallbackOutcome.UNREACHABLE:
+            if self.callback_attempts >= MAX_CALLBACK_ATTEMPTS:
+                events.append(
+                    self._record(
+                        Action.CLOSE,
+                        now,
+                        actor_id,
+                        to=Status.CLOSED,
+                        reason="多次回访无法联系 / unreachable after repeated callbacks",
+                        outcome=outcome.value,
+                    )
+                )
+            return events
+        if unsolved_and_true:
+            self.reopen_count += 1
+            self.double_deduction = True
+            self.callback_attempts = 0
+            self.overdue_level = 0
+            events.append(
+                self._record(
+                    Action.REOPEN,
+                    now,
+                    actor_id,
+                    to=Status.IN_PROGRESS,
+                    reason=note or "回访认定问题未解决 / callback found it unsolved",
+                    double_deduction=True,
+                    reopen_count=self.reopen_count,
+                )
+            )
+            return events
+        events.append(
+            self._record(Action.CLOSE, now, actor_id, to=Status.CLOSED, outcome=outcome.value)
+        )
+        return events
+
+    def archive(self, now: datetime, actor_id: int | None) -> Event:
+        """归档."""
+        self.ensure_allowed(Action.ARCHIVE)
+        return self._record(Action.ARCHIVE, now, actor_id, to=Status.ARCHIVED)
+
+    def appeal(
+        self,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        reason: str,
+        new_case_id: int,
+        new_tracking_no: str,
+        to_unit_id: int,
+    ) -> Event:
+        """申诉: recorded on the old case; the new case at the next level up is separate."""
+        self.ensure_allowed(Action.APPEAL)
+        reason = _require(reason, "申诉理由", "appeal reason")
+        return self._record(
+            Action.APPEAL,
+            now,
+            actor_id,
+            reason=reason,
+            new_case_id=new_case_id,
+            new_tracking_no=new_tracking_no,
+            to_unit_id=to_unit_id,
+        )
+
+    def record_identity_reveal(self, now: datetime, actor_id: int | None, *, reason: str) -> Event:
+        """Revealing the complainant's identity is an action with a reason (SPEC §5)."""
+        reason = _require(reason, "查看理由", "reason")
+        return self._record(Action.REVEAL_IDENTITY, now, actor_id, reason=reason)
+
+    def take_events(self) -> list[Event]:
+        events, self.pending_events = self.pending_events, []
+        return events

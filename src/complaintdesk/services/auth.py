@@ -1,0 +1,149 @@
+"""Staff users, passwords (argon2), bearer tokens and lock-out."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from complaintdesk.adapters.db.tables import ApiTokenRow, UnitRow, UserRow
+from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.domain.errors import DomainError, InvalidInput
+from complaintdesk.domain.org import Actor, Role
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_CHARS = 8
+
+
+class AuthenticationFailed(DomainError):
+    """Wrong credentials, locked or disabled account, expired token."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise InvalidInput(
+            f"密码至少{MIN_PASSWORD_CHARS}位"
+            f" / password needs at least {MIN_PASSWORD_CHARS} characters"
+        )
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_roles(value: str) -> frozenset[Role]:
+    return frozenset(Role(r) for r in value.split(",") if r)
+
+
+def actor_for(uow: SqlUnitOfWork, user: UserRow) -> Actor:
+    unit = uow.session.get(UnitRow, user.unit_id)
+    assert unit is not None
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=parse_roles(user.roles),
+        unit_id=unit.id,
+        unit_path=unit.path,
+    )
+
+
+def create_user(
+    uow: SqlUnitOfWork,
+    *,
+    username: str,
+    display_name: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    roles: set[Role],
+    unit_id: int,
+) -> UserRow:
+    username = username.strip()
+    if not username:
+        raise InvalidInput("用户名不能为空 / username must not be empty")
+    if uow.users.by_username(username) is not None:
+        raise InvalidInput(f"用户名已存在 / username already exists: {username}")
+    if not roles:
+        raise InvalidInput("至少需要一个角色 / at least one role is required")
+    uow.units.get(unit_id)
+    hashed = password_hash or hash_password(password or "")
+    user = UserRow(
+        username=username,
+        display_name=display_name.strip() or username,
+        password_hash=hashed,
+        roles=",".join(sorted(r.value for r in roles)),
+        unit_id=unit_id,
+    )
+    uow.session.add(user)
+    uow.session.flush()
+    return user
+
+
+def login(
+    uow: SqlUnitOfWork,
+    username: str,
+    password: str,
+    *,
+    now: datetime,
+    ttl_hours: int,
+    max_failures: int,
+    lockout_minutes: int,
+) -> tuple[str, UserRow]:
+    """Check a password; ``max_failures`` wrong ones lock the account for a while."""
+    refused = AuthenticationFailed("用户名或密码错误 / wrong username or password")
+    user = uow.users.by_username(username.strip())
+    if user is None or not user.active:
+        raise refused
+    if user.locked_until is not None and user.locked_until > now:
+        raise AuthenticationFailed(
+            "账号因多次登录失败已被临时锁定，请稍后再试"
+            " / account locked after repeated failures; try again later"
+        )
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+        uow.commit()
+        raise refused from None
+    user.failed_logins = 0
+    user.locked_until = None
+    token = secrets.token_urlsafe(32)
+    uow.session.add(
+        ApiTokenRow(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=ttl_hours),
+        )
+    )
+    uow.commit()
+    return token, user
+
+
+def authenticate(uow: SqlUnitOfWork, token: str, *, now: datetime) -> Actor:
+    row = uow.session.scalar(
+        select(ApiTokenRow).where(ApiTokenRow.token_hash == _token_hash(token))
+    )
+    if row is None or row.revoked or row.expires_at <= now:
+        raise AuthenticationFailed("登录已失效，请重新登录 / not signed in or session expired")
+    user = uow.users.get(row.user_id)
+    if user is None or not user.active:
+        raise AuthenticationFailed("账号已停用 / account disabled")
+    return actor_for(uow, user)
+
+
+def logout(uow: SqlUnitOfWork, token: str) -> None:
+    row = uow.session.scalar(
+        select(ApiTokenRow).where(ApiTokenRow.token_hash == _token_hash(token))
+    )
+    if row is not None:
+        row.revoked = True
+        uow.commit()
