@@ -24,7 +24,7 @@ def ratio(numerator: int | Fraction, denominator: int | Fraction) -> Fraction | 
     return Fraction(numerator) / Fraction(denominator)
 
 
-def to_decimal(value: Fraction | int, places: int = 2) -> Decimal:
+def to_decimal(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
     """Round an exact value half-up to `places` decimals (presentation only)."""
     exact = Fraction(value)
     quantum = Decimal(1).scaleb(-places)
@@ -34,7 +34,7 @@ def to_decimal(value: Fraction | int, places: int = 2) -> Decimal:
     )
 
 
-def round_2dp(value: Fraction | int | None) -> Decimal | None:
+def round_2dp(value: Fraction | Decimal | int | None) -> Decimal | None:
     """Half-up rounding to 2 dp; None stays None."""
     return None if value is None else to_decimal(value, 2)
 
