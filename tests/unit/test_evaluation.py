@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -38,24 +40,23 @@ INSPECTION = GradeCounts(good=1, poor=1)  # 2 assessments
 CONCENTRATED = GradeCounts(excellent=10, good=5, fair=3, poor=1, bad=1)  # 20 assessments
 
 
-def worked_unit(**overrides: object) -> UnitAssessment:
-    fields: dict[str, object] = {
-        "unit_id": "public-security-permits",
-        "category": LAW,
-        "assessments": {
+def worked_unit(**overrides: Any) -> UnitAssessment:
+    unit = UnitAssessment(
+        unit_id="public-security-permits",
+        category=LAW,
+        assessments={
             Method.INSTANT: INSTANT,
             Method.MONTHLY: MONTHLY,
             Method.INSPECTION: INSPECTION,
             Method.CONCENTRATED: CONCENTRATED,
         },
-        "rectifications": {
+        rectifications={
             RectificationKind.RECTIFIED: 4,
             RectificationKind.LATE_OR_INCOMPLETE: 1,
             RectificationKind.NOT_RECTIFIED_AFTER_SUPERVISION: 1,
         },
-    }
-    fields.update(overrides)
-    return UnitAssessment(**fields)
+    )
+    return replace(unit, **overrides)
 
 
 def scored(unit_id: str, total: int | Fraction | None, category: Category = LAW) -> UnitScore:

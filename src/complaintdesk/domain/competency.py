@@ -283,30 +283,25 @@ def run_delphi_round(
     group_codes = tuple(g.code for g in template.groups)
     _require_same(first_level.indicators, group_codes)
     _require_same(second_level.indicators, template.indicator_codes)
-    first_weights = mean_importance_weights(first_level)
+    first_sums = {code: sum(first_level.column(code)) for code in group_codes}
+    second_sums = {code: sum(second_level.column(code)) for code in template.indicator_codes}
     groups = []
     for group in template.groups:
-        codes = tuple(i.code for i in group.indicators)
-        sub = (
-            LikertMatrix(
-                indicators=codes,
-                rows=tuple(
-                    tuple(row[second_level.indicators.index(c)] for c in codes)
-                    for row in second_level.rows
-                ),
-            )
-            if len(codes) >= 2
-            else None
-        )
-        inner = mean_importance_weights(sub) if sub else {codes[0]: 1.0}
+        # a group's second-level weights are its own column sums normalised within the group
+        group_sum = sum(second_sums[i.code] for i in group.indicators)
         groups.append(
             IndicatorGroup(
                 group.code,
                 group.name_zh,
                 group.name_en,
-                _percent(first_weights[group.code]),
+                _percent(Fraction(first_sums[group.code], sum(first_sums.values()))),
                 tuple(
-                    Indicator(i.code, i.name_zh, i.name_en, _percent(inner[i.code]))
+                    Indicator(
+                        i.code,
+                        i.name_zh,
+                        i.name_en,
+                        _percent(Fraction(second_sums[i.code], group_sum)),
+                    )
                     for i in group.indicators
                 ),
             )
@@ -316,8 +311,8 @@ def run_delphi_round(
     )
 
 
-def _percent(weight: float) -> Decimal:
-    return Decimal(str(weight)) * HUNDRED
+def _percent(weight: Fraction) -> Decimal:
+    return Decimal(weight.numerator) * HUNDRED / Decimal(weight.denominator)
 
 
 def _require_same(given: Sequence[str], expected: Sequence[str]) -> None:
