@@ -65,7 +65,16 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.RETURN_DISPATCH: frozenset({Role.HANDLER, Role.LEADER}),
     Action.RECEIVE: frozenset({Role.HANDLER, Role.LEADER}),
     Action.START_HANDLING: frozenset({Role.HANDLER, Role.LEADER}),
-    Action.ADD_NOTE: frozenset({Role.HANDLER, Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR}),
+    Action.ADD_NOTE: frozenset(
+        {
+            Role.HANDLER,
+            Role.LEADER,
+            Role.DISPATCHER,
+            Role.SUPERVISOR,
+            Role.INTAKE_OPERATOR,
+            Role.CALLBACK_AUDITOR,
+        }
+    ),
     Action.REQUEST_EXTENSION: frozenset({Role.HANDLER}),
     Action.APPROVE_EXTENSION: frozenset({Role.LEADER}),
     Action.REFUSE_EXTENSION: frozenset({Role.LEADER}),

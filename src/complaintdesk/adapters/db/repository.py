@@ -225,10 +225,10 @@ class ComplaintRepository:
             received_at=complaint.received_at,
             owner_unit_id=complaint.owner_unit_id,
             owner_unit_path=owner_unit_path,
-            complainant_id=complainant_id,
             version=complaint.version,
             **{f: _plain(getattr(complaint, f)) for f in _STATE_FIELDS},
-            **extra,
+            # an appeal passes the original complainant_id in ``extra``
+            **{"complainant_id": complainant_id, **extra},
         )
         self.session.add(row)
         self.session.flush()

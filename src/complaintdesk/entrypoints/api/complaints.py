@@ -221,6 +221,9 @@ def _action_route(action: Action, path: str, body_type: type[BaseModel], summary
         )
 
     endpoint.__name__ = f"complaint_{action.value}"
+    # Annotations are strings under `from __future__ import annotations`; the body type
+    # is a closure variable FastAPI cannot resolve by name, so give it the class itself.
+    endpoint.__annotations__["body"] = body_type
     router.add_api_route(
         f"/{{complaint_id}}/{path}",
         endpoint,

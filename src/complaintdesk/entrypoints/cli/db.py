@@ -11,7 +11,7 @@ app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=
 
 
 @app.command()
-def upgrade(revision: str = typer.Argument("head")) -> None:
+def upgrade(revision: str = typer.Argument("heads")) -> None:
     """Upgrade the schema (default: to the newest). 升级数据库结构。"""
     migrate.upgrade(get_settings().database_url, revision)
     typer.echo(f"数据库已升级到 {revision} / database upgraded to {revision}")

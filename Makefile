@@ -1,0 +1,59 @@
+# complaintdesk — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export COMPLAINTDESK_DATABASE_URL ?= sqlite:///complaintdesk.db
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.DEFAULT_GOAL := help
+.PHONY: help install run demo migrate serve test test-unit test-pg lint typecheck bench browser-deps services clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the package with dev tools
+
+migrate: $(STAMP) ## upgrade the database schema (COMPLAINTDESK_DATABASE_URL)
+	$(BIN)/complaintdesk db upgrade
+
+demo: migrate ## load the demo org tree, users and sample complaints
+	$(BIN)/complaintdesk demo
+
+run: demo ## set up everything and serve the demo on http://127.0.0.1:8000
+	COMPLAINTDESK_DEMO_MODE=1 $(BIN)/complaintdesk serve --host 127.0.0.1 --port 8000
+
+services: ## start PostgreSQL if it is not running (the test suite needs it)
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+browser-deps: ## install headless Chromium for the browser tests (Debian)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) services browser-deps ## run the whole suite: lint, types, tests on SQLite and PostgreSQL
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+	COMPLAINTDESK_TEST_PG_URL=$(PG_URL) $(BIN)/pytest -q
+
+test-unit: $(STAMP) ## domain tests only (no database)
+	$(BIN)/pytest -q tests/unit
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src
+
+typecheck: $(STAMP) ## mypy on src/
+	$(BIN)/mypy src
+
+bench: $(STAMP) ## run the benchmarks (figures go to docs/benchmarks.md)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: ## remove the virtualenv, caches and the demo database
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache complaintdesk.db*
