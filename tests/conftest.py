@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from complaintdesk.adapters.calendar import ChineseWorkingCalendar
 from complaintdesk.adapters.db import migrate
 from complaintdesk.adapters.db.engine import make_engine
-from complaintdesk.adapters.db.tables import Base
+from complaintdesk.adapters.db.schema import metadata
 from complaintdesk.bootstrap import Container, bootstrap
 from complaintdesk.config import Settings
 from complaintdesk.domain.sla import SHANGHAI
@@ -82,7 +82,7 @@ def db_engine(db_url: str) -> Iterator[Engine]:
 
 
 def _empty_tables(engine: Engine) -> None:
-    names = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    names = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))

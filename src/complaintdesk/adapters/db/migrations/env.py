@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 from complaintdesk.adapters.db.engine import make_engine
-from complaintdesk.adapters.db.tables import Base
+from complaintdesk.adapters.db.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_offline() -> None:
