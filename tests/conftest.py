@@ -58,7 +58,9 @@ def _drop_pg_database(name: str) -> None:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated, empty database of each kind."""
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "test.db"
@@ -97,7 +99,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def container(db_engine: Engine, db_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Container]:
+def container(
+    db_engine: Engine, db_url: str, clock: FixedClock, tmp_path: Path
+) -> Iterator[Container]:
     settings = Settings(
         database_url=db_url,
         demo_mode=True,

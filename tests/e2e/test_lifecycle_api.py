@@ -41,8 +41,15 @@ def test_it_walks_a_complaint_from_filing_to_closure(api: Api, org: dict[str, An
 
     housing = org["housing"].id
     act(api, "operator", cid, "accept", category="delay")
-    act(api, "dispatcher", cid, "dispatch", unit_id=housing, mode="transfer",
-        summary="群众反映工地夜间施工噪音，请核查处理。")
+    act(
+        api,
+        "dispatcher",
+        cid,
+        "dispatch",
+        unit_id=housing,
+        mode="transfer",
+        summary="群众反映工地夜间施工噪音，请核查处理。",
+    )
     act(api, "handler-housing", cid, "receive")
     act(api, "handler-housing", cid, "start-handling")
     act(api, "handler-housing", cid, "notes", note="已联系施工单位，约谈项目经理。")
@@ -54,8 +61,17 @@ def test_it_walks_a_complaint_from_filing_to_closure(api: Api, org: dict[str, An
 
     events = api.get("operator", f"/api/v1/complaints/{cid}/events").json()
     assert [e["action"] for e in events] == [
-        "file", "accept", "dispatch", "receive", "start_handling", "add_note", "reply",
-        "start_callback", "record_callback", "close", "archive",
+        "file",
+        "accept",
+        "dispatch",
+        "receive",
+        "start_handling",
+        "add_note",
+        "reply",
+        "start_callback",
+        "record_callback",
+        "close",
+        "archive",
     ]
     assert events[2]["actor_name"] == "派单员 李强"
     assert all(e["at"] for e in events)
@@ -69,8 +85,15 @@ def test_a_handling_unit_sees_the_summary_but_never_the_complainant(
 ) -> None:
     cid = file(api)["id"]
     act(api, "operator", cid, "accept")
-    act(api, "dispatcher", cid, "dispatch", unit_id=org["housing"].id, mode="transfer",
-        summary="群众反映工地夜间施工噪音。")
+    act(
+        api,
+        "dispatcher",
+        cid,
+        "dispatch",
+        unit_id=org["housing"].id,
+        mode="transfer",
+        summary="群众反映工地夜间施工噪音。",
+    )
     seen = api.get("handler-housing", f"/api/v1/complaints/{cid}").json()
     assert seen["summary"] == "群众反映工地夜间施工噪音。"
     assert seen["content"] is None
@@ -82,8 +105,15 @@ def test_a_handling_unit_sees_the_summary_but_never_the_complainant(
 def test_another_unit_cannot_see_or_touch_the_complaint(api: Api, org: dict[str, Any]) -> None:
     cid = file(api)["id"]
     act(api, "operator", cid, "accept")
-    act(api, "dispatcher", cid, "dispatch", unit_id=org["housing"].id, mode="transfer",
-        summary="摘要")
+    act(
+        api,
+        "dispatcher",
+        cid,
+        "dispatch",
+        unit_id=org["housing"].id,
+        mode="transfer",
+        summary="摘要",
+    )
     assert api.get("handler-education", f"/api/v1/complaints/{cid}").status_code == 404
     act(api, "handler-education", cid, "receive", expect=404)
     listed = api.get("handler-education", "/api/v1/complaints").json()
@@ -95,15 +125,29 @@ def test_a_wrong_dispatch_is_returned_with_a_reason_and_redispatched(
 ) -> None:
     cid = file(api)["id"]
     act(api, "operator", cid, "accept")
-    act(api, "dispatcher", cid, "dispatch", unit_id=org["education"].id, mode="transfer",
-        summary="摘要")
+    act(
+        api,
+        "dispatcher",
+        cid,
+        "dispatch",
+        unit_id=org["education"].id,
+        mode="transfer",
+        summary="摘要",
+    )
     refused = act(api, "handler-education", cid, "return", expect=422, reason="")
     assert "退单理由" in refused["error"]["message"]
     returned = act(api, "handler-education", cid, "return", reason="施工噪音不属于教育局职责")
     assert returned["status"] == "returned"
     assert returned["complaint"] is None  # it has left the education bureau
-    again = act(api, "dispatcher", cid, "dispatch", unit_id=org["housing"].id, mode="transfer",
-                summary="摘要")
+    again = act(
+        api,
+        "dispatcher",
+        cid,
+        "dispatch",
+        unit_id=org["housing"].id,
+        mode="transfer",
+        summary="摘要",
+    )
     assert again["complaint"]["return_count"] == 1
     assert again["complaint"]["handling_unit"]["id"] == org["housing"].id
 
@@ -116,11 +160,11 @@ def test_an_extension_is_approved_by_a_leader_and_capped_at_thirty_working_days(
     act(api, "dispatcher", cid, "dispatch", unit_id=org["centre"].id, mode="self_handle")
     act(api, "leader", cid, "receive")
     act(api, "leader", cid, "start-handling")
-    act(api, "handler-housing", cid, "request-extension", expect=404, working_days=5,
-        reason="x")
+    act(api, "handler-housing", cid, "request-extension", expect=404, working_days=5, reason="x")
     # The centre's own leader handles it here; a centre handler would do the same.
-    refused = act(api, "leader", cid, "request-extension", expect=403, working_days=5,
-                  reason="需要现场勘验")
+    refused = act(
+        api, "leader", cid, "request-extension", expect=403, working_days=5, reason="需要现场勘验"
+    )
     assert refused["error"]["code"] == "forbidden"
 
 
@@ -137,8 +181,9 @@ def test_a_stale_version_gets_409_with_the_current_state(api: Api) -> None:
     filed = file(api)
     cid, version = filed["id"], filed["complaint"]["version"]
     act(api, "operator", cid, "accept", expected_version=version)
-    conflict = act(api, "operator", cid, "notes", expect=409, expected_version=version,
-                   note="基于旧版本的记录")
+    conflict = act(
+        api, "operator", cid, "notes", expect=409, expected_version=version, note="基于旧版本的记录"
+    )
     assert conflict["error"]["code"] == "version_conflict"
     assert conflict["current"] == {"status": "accepted", "version": version + 1}
 
@@ -146,14 +191,28 @@ def test_a_stale_version_gets_409_with_the_current_state(api: Api) -> None:
 def test_a_failed_callback_reopens_and_counts_double(api: Api, org: dict[str, Any]) -> None:
     cid = file(api)["id"]
     act(api, "operator", cid, "accept")
-    act(api, "dispatcher", cid, "dispatch", unit_id=org["housing"].id, mode="transfer",
-        summary="摘要")
+    act(
+        api,
+        "dispatcher",
+        cid,
+        "dispatch",
+        unit_id=org["housing"].id,
+        mode="transfer",
+        summary="摘要",
+    )
     for step in ("receive", "start-handling"):
         act(api, "handler-housing", cid, step)
     act(api, "handler-housing", cid, "reply", reply="已处理", channel="sms")
     act(api, "callback", cid, "start-callback")
-    reopened = act(api, "callback", cid, "callback", outcome="unsatisfied",
-                   unsolved_and_true=True, note="噪音仍在持续")
+    reopened = act(
+        api,
+        "callback",
+        cid,
+        "callback",
+        outcome="unsatisfied",
+        unsolved_and_true=True,
+        note="噪音仍在持续",
+    )
     assert reopened["status"] == "in_progress"
     assert reopened["complaint"]["double_deduction"] is True
     assert reopened["complaint"]["reopen_count"] == 1
@@ -161,18 +220,31 @@ def test_a_failed_callback_reopens_and_counts_double(api: Api, org: dict[str, An
 
 def test_an_appeal_opens_a_linked_case_at_the_next_level_up(api: Api, org: dict[str, Any]) -> None:
     county = org["dongcheng"]
-    response = api.post("operator-dongcheng", "/api/v1/complaints",
-                        json={"content": "县教育局乱收费", "channel": "walk_in"})
+    response = api.post(
+        "operator-dongcheng",
+        "/api/v1/complaints",
+        json={"content": "县教育局乱收费", "channel": "walk_in"},
+    )
     assert response.status_code == 201, response.text
     filed = response.json()
     cid = filed["id"]
     assert filed["complaint"]["owner_unit"]["id"] == county.id
-    act(api, "operator-dongcheng", cid, "reject", explanation="不属于受理范围",
-        competent_authority="东城县信访局")
-    status = api.client.post("/api/v1/public/appeal", json={
-        "tracking_no": filed["tracking_no"], "query_code": filed["query_code"],
-        "reason": "我认为属于乱收费，应当受理",
-    })
+    act(
+        api,
+        "operator-dongcheng",
+        cid,
+        "reject",
+        explanation="不属于受理范围",
+        competent_authority="东城县信访局",
+    )
+    status = api.client.post(
+        "/api/v1/public/appeal",
+        json={
+            "tracking_no": filed["tracking_no"],
+            "query_code": filed["query_code"],
+            "reason": "我认为属于乱收费，应当受理",
+        },
+    )
     assert status.status_code == 201, status.text
     new_no = status.json()["tracking_no"]
     # The prefecture centre sees the new case and, through it, the old one.

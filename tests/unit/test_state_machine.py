@@ -1,0 +1,231 @@
+"""Every action from every status: the legal ones move the complaint, the rest are refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from complaintdesk.domain.errors import IllegalTransition, InvalidInput
+from complaintdesk.domain.model import (
+    ALLOWED_FROM,
+    MAX_CALLBACK_ATTEMPTS,
+    Action,
+    CallbackOutcome,
+    Complaint,
+    DispatchMode,
+    Importance,
+    Status,
+)
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+def make(status: Status = Status.REGISTERED, **fields: Any) -> Complaint:
+    return Complaint(
+        id=1,
+        tracking_no="TS20261130-000001",
+        status=status,
+        received_at=NOW,
+        owner_unit_id=1,
+        content="工地夜间施工噪音扰民",
+        **fields,
+    )
+
+
+# One valid call per action; preconditions beyond the status are set up by `prepare`.
+CALLS: dict[Action, Callable[[Complaint], Any]] = {
+    Action.ACCEPT: lambda c: c.accept(NOW, 7, category="delay"),
+    Action.REJECT: lambda c: c.reject(
+        NOW, 7, explanation="不属于受理范围", competent_authority="信访局"
+    ),
+    Action.HAND_OVER: lambda c: c.hand_over(NOW, 7, department="信访局", reason="非效能问题"),
+    Action.START_PREPROCESSING: lambda c: c.start_preprocessing(NOW, 7),
+    Action.RESOLVE_AT_INTAKE: lambda c: c.resolve_at_intake(NOW, 7, resolution="当场解答"),
+    Action.DISPATCH: lambda c: c.dispatch(
+        NOW, 7, unit_id=5, mode=DispatchMode.TRANSFER, summary="摘要"
+    ),
+    Action.RETURN_DISPATCH: lambda c: c.return_dispatch(NOW, 7, reason="非本单位职责"),
+    Action.RECEIVE: lambda c: c.receive(NOW, 7),
+    Action.START_HANDLING: lambda c: c.start_handling(NOW, 7),
+    Action.ADD_NOTE: lambda c: c.add_note(NOW, 7, note="已约谈"),
+    Action.REQUEST_EXTENSION: lambda c: c.request_extension(NOW, 7, working_days=5, reason="勘验"),
+    Action.APPROVE_EXTENSION: lambda c: c.approve_extension(NOW, 7),
+    Action.REFUSE_EXTENSION: lambda c: c.refuse_extension(NOW, 7, reason="理由不足"),
+    Action.REPLY: lambda c: c.reply(NOW, 7, reply="已处理", channel="phone"),
+    Action.START_CALLBACK: lambda c: c.start_callback(NOW, 7),
+    Action.RECORD_CALLBACK: lambda c: c.record_callback(NOW, 7, outcome=CallbackOutcome.SATISFIED),
+    Action.ARCHIVE: lambda c: c.archive(NOW, 7),
+    Action.APPEAL: lambda c: c.appeal(
+        NOW, 7, reason="不服", new_case_id=2, new_tracking_no="TS2", to_unit_id=1
+    ),
+}
+
+# Where each legal action leads (None: the status does not change).
+TARGET: dict[Action, Status | None] = {
+    Action.ACCEPT: Status.ACCEPTED,
+    Action.REJECT: Status.NOT_ACCEPTED,
+    Action.HAND_OVER: Status.HANDED_OVER,
+    Action.START_PREPROCESSING: Status.PREPROCESSING,
+    Action.RESOLVE_AT_INTAKE: Status.RESOLVED_AT_INTAKE,
+    Action.DISPATCH: Status.DISPATCHED,
+    Action.RETURN_DISPATCH: Status.RETURNED,
+    Action.RECEIVE: Status.RECEIVED,
+    Action.START_HANDLING: Status.IN_PROGRESS,
+    Action.ADD_NOTE: None,
+    Action.REQUEST_EXTENSION: None,
+    Action.APPROVE_EXTENSION: None,
+    Action.REFUSE_EXTENSION: None,
+    Action.REPLY: Status.REPLIED,
+    Action.START_CALLBACK: Status.CALLBACK,
+    Action.RECORD_CALLBACK: Status.CLOSED,
+    Action.ARCHIVE: Status.ARCHIVED,
+    Action.APPEAL: None,
+}
+
+
+def prepare(action: Action, status: Status) -> Complaint:
+    complaint = make(
+        status,
+        handling_unit_id=5
+        if status in {Status.DISPATCHED, Status.RECEIVED, Status.IN_PROGRESS}
+        else None,
+    )
+    if action in {Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION}:
+        complaint.extension_pending_days = 5
+    return complaint
+
+
+CASES = [(action, status) for action in CALLS for status in Status]
+
+
+def test_every_checked_action_has_a_call() -> None:
+    checked = {a for a in ALLOWED_FROM if a is not Action.REVEAL_IDENTITY}
+    assert checked == set(CALLS)
+
+
+@pytest.mark.parametrize(("action", "status"), CASES, ids=lambda v: str(v))
+def test_each_action_is_allowed_exactly_from_its_statuses(action: Action, status: Status) -> None:
+    complaint = prepare(action, status)
+    if status in ALLOWED_FROM[action]:
+        CALLS[action](complaint)
+        expected = TARGET[action] or status
+        assert complaint.status is expected
+        events = complaint.take_events()
+        assert events[0].action is action
+        assert events[0].from_status is status
+        assert events[0].actor_id == 7
+        assert events[0].at == NOW
+    else:
+        with pytest.raises(IllegalTransition) as info:
+            CALLS[action](complaint)
+        assert complaint.status is status
+        assert complaint.pending_events == []
+        assert info.value.status is status and info.value.action is action
+        assert status.value in str(info.value)
+
+
+def test_it_requires_an_explanation_and_authority_to_refuse_acceptance() -> None:
+    with pytest.raises(InvalidInput, match="不予受理说明"):
+        make().reject(NOW, 7, explanation=" ", competent_authority="信访局")
+    with pytest.raises(InvalidInput, match="competent authority"):
+        make().reject(NOW, 7, explanation="不属于", competent_authority="")
+
+
+def test_a_transfer_needs_a_summary_but_self_handling_does_not() -> None:
+    with pytest.raises(InvalidInput, match="转办摘要"):
+        make(Status.ACCEPTED).dispatch(NOW, 7, unit_id=5, mode=DispatchMode.TRANSFER)
+    complaint = make(Status.ACCEPTED)
+    complaint.dispatch(NOW, 7, unit_id=1, mode=DispatchMode.SELF_HANDLE)
+    assert complaint.status is Status.DISPATCHED
+    assert complaint.dispatch_mode is DispatchMode.SELF_HANDLE
+
+
+def test_a_return_needs_a_reason_and_is_counted() -> None:
+    complaint = make(Status.DISPATCHED, handling_unit_id=5)
+    with pytest.raises(InvalidInput, match="退单理由"):
+        complaint.return_dispatch(NOW, 7, reason="")
+    complaint.return_dispatch(NOW, 7, reason="不属于本单位")
+    assert complaint.return_count == 1
+    assert complaint.handling_unit_id is None
+    assert complaint.take_events()[0].data["unit_id"] == 5
+
+
+def test_it_caps_extensions_at_thirty_working_days_in_total() -> None:
+    complaint = make(Status.IN_PROGRESS)
+    complaint.request_extension(NOW, 7, working_days=15, reason="需要勘验")
+    complaint.approve_extension(NOW, 8)
+    assert complaint.extension_days == 15
+    with pytest.raises(InvalidInput, match="最多还可延期5个工作日"):
+        complaint.request_extension(NOW, 7, working_days=6, reason="再延")
+    complaint.request_extension(NOW, 7, working_days=5, reason="再延")
+    complaint.approve_extension(NOW, 8)
+    assert complaint.extension_days == 20
+    with pytest.raises(InvalidInput, match="30"):
+        complaint.request_extension(NOW, 7, working_days=1, reason="再延")
+
+
+def test_a_second_extension_request_waits_for_the_first() -> None:
+    complaint = make(Status.IN_PROGRESS)
+    complaint.request_extension(NOW, 7, working_days=3, reason="勘验")
+    with pytest.raises(InvalidInput, match="待审批"):
+        complaint.request_extension(NOW, 7, working_days=3, reason="勘验")
+
+
+def test_a_refused_extension_adds_no_days() -> None:
+    complaint = make(Status.IN_PROGRESS)
+    complaint.request_extension(NOW, 7, working_days=3, reason="勘验")
+    complaint.refuse_extension(NOW, 8, reason="理由不充分")
+    assert complaint.extension_days == 0
+    assert complaint.extension_pending_days == 0
+
+
+def test_an_unsolved_and_true_callback_reopens_with_double_deduction() -> None:
+    complaint = make(Status.CALLBACK)
+    events = complaint.record_callback(
+        NOW, 9, outcome=CallbackOutcome.UNSATISFIED, unsolved_and_true=True, note="仍未解决"
+    )
+    assert [e.action for e in events] == [Action.RECORD_CALLBACK, Action.REOPEN]
+    assert complaint.status is Status.IN_PROGRESS
+    assert complaint.double_deduction and complaint.reopen_count == 1
+
+
+def test_an_unsatisfied_but_unfounded_callback_closes() -> None:
+    complaint = make(Status.CALLBACK)
+    complaint.record_callback(NOW, 9, outcome=CallbackOutcome.UNSATISFIED)
+    assert complaint.status is Status.CLOSED
+    assert not complaint.double_deduction
+
+
+def test_only_an_unsatisfied_callback_can_be_found_unsolved() -> None:
+    with pytest.raises(InvalidInput):
+        make(Status.CALLBACK).record_callback(
+            NOW, 9, outcome=CallbackOutcome.SATISFIED, unsolved_and_true=True
+        )
+
+
+def test_an_unreachable_complainant_is_tried_again_then_closed() -> None:
+    complaint = make(Status.CALLBACK)
+    for _ in range(MAX_CALLBACK_ATTEMPTS - 1):
+        complaint.record_callback(NOW, 9, outcome=CallbackOutcome.UNREACHABLE)
+        assert complaint.status is Status.CALLBACK
+    complaint.record_callback(NOW, 9, outcome=CallbackOutcome.UNREACHABLE)
+    assert complaint.status is Status.CLOSED
+
+
+def test_accepting_can_mark_a_complaint_important() -> None:
+    complaint = make()
+    complaint.accept(NOW, 7, importance=Importance.IMPORTANT)
+    assert complaint.importance is Importance.IMPORTANT
+    assert complaint.take_events()[0].data["importance"] == "important"
+
+
+def test_revealing_identity_needs_a_reason_and_leaves_the_status_alone() -> None:
+    complaint = make(Status.IN_PROGRESS)
+    with pytest.raises(InvalidInput):
+        complaint.record_identity_reveal(NOW, 7, reason="")
+    complaint.record_identity_reveal(NOW, 7, reason="需要电话核实")
+    assert complaint.status is Status.IN_PROGRESS
+    assert complaint.take_events()[0].action is Action.REVEAL_IDENTITY
