@@ -13,7 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from complaintdesk.domain.errors import IllegalTransition, InvalidInput
+from complaintdesk.domain.errors import IllegalTransition, InvalidInput, PermissionDenied
+from complaintdesk.domain.handling import AggravatingFactor, Finding, LeniencyFactor
 
 
 class Status(StrEnum):
@@ -101,6 +102,17 @@ class Action(StrEnum):
     APPEAL = "appeal"  # 申诉 (on the old case)
     FILE_APPEAL = "file_appeal"  # 申诉立案 (on the new case)
     REVEAL_IDENTITY = "reveal_identity"  # 查看投诉人身份
+    INSTRUCT = "instruct"  # 批示 (important complaints, before anything else)
+    SIGN_OFF = "sign_off"  # 签批 (a leader approves self-handling or a transfer)
+    TAKE_OVER = "take_over"  # 提级办理 (a higher centre takes a lower level's case)
+    RULE_ON_RETURN = "rule_on_return"  # 退单裁定 (the centre rules on a disputed return)
+    RECORD_FINDINGS = "record_findings"  # 调查认定 (with leniency/aggravating factors)
+    SUBMIT_REPORT = "submit_report"  # 书面报告 (the transferred unit reports to the centre)
+    REMIND = "remind"  # 催办 (before the deadline)
+    SUPERVISE = "supervise"  # 督办 (overdue)
+    LIST_SUPERVISION = "list_supervision"  # 挂牌督办 (still overdue, or failed twice)
+    LINK_REPEAT = "link_repeat"  # 关联重复投诉 (never a merge)
+    RECEIVE_MESSAGE = "receive_message"  # 投诉人来信 (a follow-up e-mail threaded in)
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -127,6 +139,17 @@ ACTION_LABELS: dict[Action, str] = {
     Action.APPEAL: "申诉",
     Action.FILE_APPEAL: "申诉立案",
     Action.REVEAL_IDENTITY: "查看投诉人身份",
+    Action.INSTRUCT: "领导批示",
+    Action.SIGN_OFF: "领导签批",
+    Action.TAKE_OVER: "提级办理",
+    Action.RULE_ON_RETURN: "退单裁定",
+    Action.RECORD_FINDINGS: "调查认定",
+    Action.SUBMIT_REPORT: "书面报告",
+    Action.REMIND: "催办",
+    Action.SUPERVISE: "督办",
+    Action.LIST_SUPERVISION: "挂牌督办",
+    Action.LINK_REPEAT: "关联重复投诉",
+    Action.RECEIVE_MESSAGE: "投诉人来信",
 }
 
 
@@ -210,6 +233,19 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
         }
     ),
     Action.REVEAL_IDENTITY: frozenset(Status),
+    Action.INSTRUCT: frozenset(
+        {Status.REGISTERED, Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED}
+    ),
+    Action.SIGN_OFF: frozenset({Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED}),
+    Action.TAKE_OVER: OPEN_STATUSES,
+    Action.RULE_ON_RETURN: frozenset({Status.RETURNED}),
+    Action.RECORD_FINDINGS: frozenset({Status.IN_PROGRESS, Status.REPLIED}),
+    Action.SUBMIT_REPORT: frozenset({Status.REPLIED, Status.CALLBACK, Status.CLOSED}),
+    # The supervision ladder runs while the statutory clock does; it never moves the status.
+    Action.REMIND: OPEN_STATUSES,
+    Action.SUPERVISE: OPEN_STATUSES,
+    Action.LIST_SUPERVISION: OPEN_STATUSES,
+    Action.RECEIVE_MESSAGE: frozenset(Status),
 }
 
 
@@ -245,6 +281,11 @@ class Complaint:
     callback_attempts: int = 0
     double_deduction: bool = False
     overdue_level: int = 0
+    # Dispatch decisions (批示, 签批, last return); rebuilt from the timeline on load by
+    # restore_decisions(), so they need no columns of their own.
+    instructed: bool = False
+    signed_off: dict[str, Any] | None = None
+    last_returned_unit_id: int | None = None
     version: int = 1
     pending_events: list[Event] = field(default_factory=list, repr=False)
 
@@ -332,6 +373,7 @@ class Complaint:
     ) -> Event:
         """移交: a non-efficiency matter goes to the functional department."""
         self.ensure_allowed(Action.HAND_OVER)
+        self._check_instructed()
         department = _require(department, "接收部门", "receiving department")
         reason = _require(reason, "移交理由", "reason")
         return self._record(
@@ -374,8 +416,13 @@ class Complaint:
         summary: str = "",
         reason: str = "",
     ) -> Event:
-        """派单: self-handle (自办) or transfer down (转办). Transfers carry a summary (摘要)."""
+        """派单: self-handle (自办) or transfer down (转办). Transfers carry a summary (摘要).
+
+        Either needs a leader's sign-off (签批) for that mode (and unit, if the leader named
+        one); an important complaint needs the leader's instruction (批示) first."""
         self.ensure_allowed(Action.DISPATCH)
+        self._check_sign_off(mode, unit_id)
+        self.signed_off = None
         if mode is DispatchMode.TRANSFER:
             summary = summary.strip() or self.summary
             _require(summary, "转办摘要", "transfer summary")
@@ -401,6 +448,8 @@ class Complaint:
         self.ensure_allowed(Action.RETURN_DISPATCH)
         reason = _require(reason, "退单理由", "return reason")
         unit_id = self.handling_unit_id
+        self.last_returned_unit_id = unit_id
+        self.signed_off = None
         self.return_count += 1
         self.handling_unit_id = None
         self.dispatch_mode = None
@@ -593,6 +642,216 @@ class Complaint:
         """Revealing the complainant's identity is an action with a reason (SPEC §5)."""
         reason = _require(reason, "查看理由", "reason")
         return self._record(Action.REVEAL_IDENTITY, now, actor_id, reason=reason)
+
+    # --- supervision ladder (催办 → 督办 → 挂牌督办), SPEC §4 ------------------------
+
+    def remind(
+        self, now: datetime, actor_id: int | None, *, reason: str = "", **data: Any
+    ) -> Event:
+        """催办: a reminder before the deadline; overdue level at least 1."""
+        return self._escalate(Action.REMIND, 1, now, actor_id, reason, data)
+
+    def supervise(
+        self, now: datetime, actor_id: int | None, *, reason: str = "", **data: Any
+    ) -> Event:
+        """督办: the complaint is overdue; overdue level at least 2."""
+        return self._escalate(Action.SUPERVISE, 2, now, actor_id, reason, data)
+
+    def list_supervision(
+        self, now: datetime, actor_id: int | None, *, reason: str = "", **data: Any
+    ) -> Event:
+        """挂牌督办: still overdue after supervision, or rectification failed twice; level 3."""
+        return self._escalate(Action.LIST_SUPERVISION, 3, now, actor_id, reason, data)
+
+    def _escalate(
+        self,
+        action: Action,
+        level: int,
+        now: datetime,
+        actor_id: int | None,
+        reason: str,
+        data: dict[str, Any],
+    ) -> Event:
+        self.ensure_allowed(action)
+        # A step never lowers the level: a manual reminder on a supervised case stays at 2.
+        self.overdue_level = max(self.overdue_level, level)
+        return self._record(
+            action, now, actor_id, reason=reason.strip(), overdue_level=self.overdue_level, **data
+        )
+
+    # --- dispatch decisions: 批示, 签批, 提级, 退单裁定 (SPEC §2, §3) -------------------
+
+    def restore_decisions(self, history: list[Event]) -> None:
+        """Rebuild the state that guards dispatch from the complaint's timeline."""
+        for event in history:
+            if event.action is Action.INSTRUCT:
+                self.instructed = True
+            elif event.action is Action.SIGN_OFF:
+                self.signed_off = dict(event.data)
+            elif event.action in (Action.DISPATCH, Action.TAKE_OVER, Action.HAND_OVER):
+                self.signed_off = None
+            elif event.action is Action.RETURN_DISPATCH:
+                self.signed_off = None
+                self.last_returned_unit_id = event.data.get("unit_id")
+
+    def _check_instructed(self) -> None:
+        if self.importance is Importance.IMPORTANT and not self.instructed:
+            raise InvalidInput(
+                "重要投诉须先经中心领导批示 / an important complaint needs the leader's"
+                " instruction (批示) first"
+            )
+
+    def _check_sign_off(self, mode: DispatchMode, unit_id: int) -> None:
+        self._check_instructed()
+        signed = self.signed_off
+        if signed is None:
+            raise InvalidInput(
+                "派单须先经领导签批 / dispatch needs a leader's sign-off (签批) first"
+            )
+        if signed.get("mode") != mode.value:
+            raise InvalidInput(
+                f"领导签批的办理方式为“{signed.get('mode')}”，与派单不符"
+                f" / the sign-off was for {signed.get('mode')}, not {mode.value}"
+            )
+        if signed.get("unit_id") is not None and int(signed["unit_id"]) != unit_id:
+            raise InvalidInput(
+                "派单单位与领导签批的单位不符 / the unit differs from the one signed off"
+            )
+
+    def instruct(self, now: datetime, actor_id: int | None, *, instruction: str) -> Event:
+        """批示: the centre's leader instructs on a complaint before it goes anywhere."""
+        self.ensure_allowed(Action.INSTRUCT)
+        instruction = _require(instruction, "批示意见", "instruction")
+        self.instructed = True
+        return self._record(Action.INSTRUCT, now, actor_id, reason=instruction)
+
+    def sign_off(
+        self,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        mode: DispatchMode,
+        unit_id: int | None = None,
+        opinion: str = "",
+        deputy_director: bool = False,
+    ) -> Event:
+        """签批: a leader approves self-handling or a transfer; an important complaint's
+        transfer needs the deputy director's signature."""
+        self.ensure_allowed(Action.SIGN_OFF)
+        self._check_instructed()
+        important = self.importance is Importance.IMPORTANT
+        if important and mode is DispatchMode.TRANSFER and not deputy_director:
+            raise PermissionDenied(
+                "重要投诉的转办须由分管副主任签批 / transferring an important complaint needs"
+                " the deputy director's sign-off"
+            )
+        self.signed_off = {"mode": mode.value, "unit_id": unit_id}
+        return self._record(
+            Action.SIGN_OFF,
+            now,
+            actor_id,
+            reason=opinion.strip(),
+            mode=mode.value,
+            unit_id=unit_id,
+            deputy_director=deputy_director,
+        )
+
+    def take_over(
+        self, now: datetime, actor_id: int | None, *, to_unit_id: int, reason: str
+    ) -> Event:
+        """提级办理: a higher centre takes a complaint owned below it; any dispatch below
+        is withdrawn and the higher centre decides afresh."""
+        self.ensure_allowed(Action.TAKE_OVER)
+        reason = _require(reason, "提级理由", "reason")
+        from_unit = self.owner_unit_id
+        withdrawn = self.handling_unit_id
+        self.owner_unit_id = to_unit_id
+        self.handling_unit_id = None
+        self.dispatch_mode = None
+        self.signed_off = None
+        self.extension_pending_days = 0
+        target = Status.REGISTERED if self.status is Status.REGISTERED else Status.ACCEPTED
+        return self._record(
+            Action.TAKE_OVER,
+            now,
+            actor_id,
+            to=target,
+            reason=reason,
+            from_unit_id=from_unit,
+            to_unit_id=to_unit_id,
+            withdrawn_from_unit_id=withdrawn,
+        )
+
+    def rule_on_return(
+        self, now: datetime, actor_id: int | None, *, upheld: bool, reason: str
+    ) -> Event:
+        """退单裁定: the centre rules on a disputed return. Upheld: the return stands and
+        the complaint waits for a new dispatch. Overruled: back to the same unit."""
+        self.ensure_allowed(Action.RULE_ON_RETURN)
+        reason = _require(reason, "裁定理由", "reason for the ruling")
+        unit_id = self.last_returned_unit_id
+        if upheld or unit_id is None:
+            if not upheld:
+                raise InvalidInput("找不到退单单位 / the returning unit is unknown")
+            return self._record(
+                Action.RULE_ON_RETURN, now, actor_id, reason=reason, upheld=True, unit_id=unit_id
+            )
+        self.handling_unit_id = unit_id
+        self.dispatch_mode = DispatchMode.TRANSFER
+        self.overdue_level = 0
+        return self._record(
+            Action.RULE_ON_RETURN,
+            now,
+            actor_id,
+            to=Status.DISPATCHED,
+            reason=reason,
+            upheld=False,
+            unit_id=unit_id,
+        )
+
+    # --- findings and the written report (SPEC §4, §6) ------------------------------
+
+    def record_findings(
+        self,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        finding: str,
+        facts: str,
+        leniency: list[str] | None = None,
+        aggravating: list[str] | None = None,
+    ) -> Event:
+        """调查认定: what the investigation found, with leniency and aggravating factors."""
+        self.ensure_allowed(Action.RECORD_FINDINGS)
+        facts = _require(facts, "调查情况", "facts found")
+        try:
+            result = Finding(finding)
+            lenient = sorted({LeniencyFactor(f).value for f in leniency or []})
+            aggravated = sorted({AggravatingFactor(f).value for f in aggravating or []})
+        except ValueError as exc:
+            raise InvalidInput(f"认定结论或情节无效 / unknown finding or factor: {exc}") from None
+        return self._record(
+            Action.RECORD_FINDINGS,
+            now,
+            actor_id,
+            reason=facts,
+            finding=result.value,
+            leniency=lenient,
+            aggravating=aggravated,
+        )
+
+    def submit_report(self, now: datetime, actor_id: int | None, *, report: str) -> Event:
+        """书面报告: a transferred complaint's unit reports the result to the centre."""
+        self.ensure_allowed(Action.SUBMIT_REPORT)
+        if self.dispatch_mode is not DispatchMode.TRANSFER:
+            raise InvalidInput(
+                "只有转办件需要向中心书面报告 / only a transferred complaint is reported"
+                " in writing to the centre"
+            )
+        report = _require(report, "书面报告", "written report")
+        return self._record(
+            Action.SUBMIT_REPORT, now, actor_id, reason=report, unit_id=self.handling_unit_id
+        )
 
     def take_events(self) -> list[Event]:
         events, self.pending_events = self.pending_events, []

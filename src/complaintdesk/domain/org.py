@@ -35,6 +35,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"  # 督办员
     CALLBACK_AUDITOR = "callback_auditor"  # 回访员
     LEADER = "leader"  # 中心负责人 / 领导
+    DEPUTY_DIRECTOR = "deputy_director"  # 分管副主任: signs off important transfers
     EVALUATOR = "evaluator"  # 效能办
     ADMIN = "admin"  # 管理员
 
@@ -46,6 +47,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SUPERVISOR: "督办员",
     Role.CALLBACK_AUDITOR: "回访员",
     Role.LEADER: "领导",
+    Role.DEPUTY_DIRECTOR: "分管副主任",
     Role.EVALUATOR: "效能办",
     Role.ADMIN: "管理员",
 }
@@ -84,6 +86,18 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.ARCHIVE: frozenset({Role.INTAKE_OPERATOR, Role.DISPATCHER, Role.CALLBACK_AUDITOR}),
     Action.APPEAL: frozenset({Role.INTAKE_OPERATOR, Role.DISPATCHER}),
     Action.REVEAL_IDENTITY: frozenset({Role.LEADER, Role.INTAKE_OPERATOR, Role.DISPATCHER}),
+    Action.INSTRUCT: frozenset({Role.LEADER, Role.DEPUTY_DIRECTOR}),
+    Action.SIGN_OFF: frozenset({Role.LEADER, Role.DEPUTY_DIRECTOR}),
+    Action.TAKE_OVER: frozenset({Role.LEADER, Role.DISPATCHER}),
+    Action.RULE_ON_RETURN: frozenset({Role.LEADER, Role.DEPUTY_DIRECTOR}),
+    Action.RECORD_FINDINGS: frozenset({Role.HANDLER, Role.LEADER}),
+    Action.SUBMIT_REPORT: frozenset({Role.HANDLER, Role.LEADER}),
+    Action.REMIND: frozenset({Role.SUPERVISOR, Role.LEADER}),
+    Action.SUPERVISE: frozenset({Role.SUPERVISOR, Role.LEADER}),
+    Action.LIST_SUPERVISION: frozenset({Role.SUPERVISOR, Role.LEADER}),
+    Action.REMIND: frozenset({Role.SUPERVISOR, Role.LEADER}),
+    Action.SUPERVISE: frozenset({Role.SUPERVISOR, Role.LEADER}),
+    Action.LIST_SUPERVISION: frozenset({Role.SUPERVISOR, Role.LEADER}),
 }
 
 # Actions taken by the handling side: jurisdiction is checked against the handling unit.
@@ -94,6 +108,8 @@ UNIT_SIDE_ACTIONS = frozenset(
         Action.START_HANDLING,
         Action.REQUEST_EXTENSION,
         Action.REPLY,
+        Action.RECORD_FINDINGS,
+        Action.SUBMIT_REPORT,
     }
 )
 
