@@ -109,12 +109,31 @@ class ComplaintQueries:
     # --- presentation ------------------------------------------------------------
 
     def view(self, viewer: Actor, row: ComplaintRow, *, now: datetime) -> dict[str, Any]:
-        """What a viewer may see of one complaint; identity masked, always."""
-        owner_side = viewer.sees(row.owner_unit_path)
-        person = (
-            self.session.get(ComplainantRow, row.complainant_id) if row.complainant_id else None
+        return self.views(viewer, [row], now=now)[0]
+
+    def views(
+        self, viewer: Actor, rows: list[ComplaintRow], *, now: datetime
+    ) -> list[dict[str, Any]]:
+        """What a viewer may see of each complaint; identity masked, always.
+
+        Complainants and unit names are fetched in one query each for the whole page.
+        """
+        people = self._complainants({r.complainant_id for r in rows})
+        units = self._unit_names(
+            {r.owner_unit_id for r in rows} | {r.handling_unit_id for r in rows}
         )
-        units = self._unit_names({row.owner_unit_id, row.handling_unit_id})
+        return [self._view(viewer, row, people, units, now) for row in rows]
+
+    def _view(
+        self,
+        viewer: Actor,
+        row: ComplaintRow,
+        people: dict[int, ComplainantRow],
+        units: dict[int, str],
+        now: datetime,
+    ) -> dict[str, Any]:
+        owner_side = viewer.sees(row.owner_unit_path)
+        person = people.get(row.complainant_id) if row.complainant_id else None
         overdue = (
             Status(row.status) in OPEN_STATUSES and row.due_at is not None and row.due_at < now
         )
@@ -157,6 +176,13 @@ class ComplaintQueries:
             "created_at": row.created_at,
             "updated_at": row.updated_at,
         }
+
+    def _complainants(self, ids: set[int | None]) -> dict[int, ComplainantRow]:
+        wanted = [i for i in ids if i is not None]
+        if not wanted:
+            return {}
+        rows = self.session.scalars(select(ComplainantRow).where(ComplainantRow.id.in_(wanted)))
+        return {r.id: r for r in rows}
 
     def _unit_names(self, ids: set[int | None]) -> dict[int, str]:
         wanted = [i for i in ids if i is not None]

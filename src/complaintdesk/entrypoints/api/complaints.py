@@ -137,7 +137,7 @@ def list_complaints(
     more = len(rows) > limit
     rows = rows[:limit]
     return s.ComplaintPage(
-        items=[s.ComplaintOut(**queries.view(actor, r, now=now)) for r in rows],
+        items=[s.ComplaintOut(**v) for v in queries.views(actor, rows, now=now)],
         next_cursor=str(rows[-1].id) if more and rows else None,
     )
 
