@@ -23,6 +23,12 @@ def file(api: Api, **overrides: Any) -> dict[str, Any]:
 
 
 def act(api: Api, user: str, complaint_id: int, action: str, expect: int = 200, **body: Any) -> Any:
+    if action == "dispatch" and expect == 200:
+        # Every dispatch needs the leader's sign-off (签批) for its mode first (issue 6).
+        signed = api.post(
+            "leader", f"/api/v1/complaints/{complaint_id}/sign-off", json={"mode": body["mode"]}
+        )
+        assert signed.status_code == 200, signed.text
     response = api.post(user, f"/api/v1/complaints/{complaint_id}/{action}", json=body)
     assert response.status_code == expect, response.text
     return response.json()
@@ -63,6 +69,7 @@ def test_it_walks_a_complaint_from_filing_to_closure(api: Api, org: dict[str, An
     assert [e["action"] for e in events] == [
         "file",
         "accept",
+        "sign_off",
         "dispatch",
         "receive",
         "start_handling",
@@ -73,7 +80,8 @@ def test_it_walks_a_complaint_from_filing_to_closure(api: Api, org: dict[str, An
         "close",
         "archive",
     ]
-    assert events[2]["actor_name"] == "派单员 李强"
+    assert events[2]["actor_name"] == "中心主任 张伟"
+    assert events[3]["actor_name"] == "派单员 李强"
     assert all(e["at"] for e in events)
     final = api.get("operator", f"/api/v1/complaints/{cid}").json()
     assert final["status"] == "archived"

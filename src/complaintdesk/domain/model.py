@@ -113,6 +113,8 @@ class Action(StrEnum):
     LIST_SUPERVISION = "list_supervision"  # 挂牌督办 (still overdue, or failed twice)
     LINK_REPEAT = "link_repeat"  # 关联重复投诉 (never a merge)
     RECEIVE_MESSAGE = "receive_message"  # 投诉人来信 (a follow-up e-mail threaded in)
+    NETWORK_REVIEW = "network_review"  # 网优闭环复核 (48 h after archiving, telecom)
+    IMPROVEMENT_NOTICE = "improvement_notice"  # 网络改善通知 (a new site in the area)
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -150,6 +152,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.LIST_SUPERVISION: "挂牌督办",
     Action.LINK_REPEAT: "关联重复投诉",
     Action.RECEIVE_MESSAGE: "投诉人来信",
+    Action.NETWORK_REVIEW: "网优闭环复核",
+    Action.IMPROVEMENT_NOTICE: "网络改善通知",
 }
 
 
@@ -246,6 +250,8 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.SUPERVISE: OPEN_STATUSES,
     Action.LIST_SUPERVISION: OPEN_STATUSES,
     Action.RECEIVE_MESSAGE: frozenset(Status),
+    Action.NETWORK_REVIEW: frozenset({Status.ARCHIVED}),
+    Action.IMPROVEMENT_NOTICE: frozenset(Status),
 }
 
 
@@ -385,9 +391,18 @@ class Complaint:
             department=department,
         )
 
-    def start_preprocessing(self, now: datetime, actor_id: int | None) -> Event:
+    def start_preprocessing(
+        self, now: datetime, actor_id: int | None, *, findings: dict[str, Any] | None = None
+    ) -> Event:
+        """预处理; ``findings`` is what the telecom level-1 platform matched (SPEC §7)."""
         self.ensure_allowed(Action.START_PREPROCESSING)
-        return self._record(Action.START_PREPROCESSING, now, actor_id, to=Status.PREPROCESSING)
+        return self._record(
+            Action.START_PREPROCESSING,
+            now,
+            actor_id,
+            to=Status.PREPROCESSING,
+            preprocessing=findings,
+        )
 
     def resolve_at_intake(
         self, now: datetime, actor_id: int | None, *, resolution: str, level: int | None = None
@@ -415,6 +430,7 @@ class Complaint:
         mode: DispatchMode,
         summary: str = "",
         reason: str = "",
+        evidence: dict[str, Any] | None = None,
     ) -> Event:
         """派单: self-handle (自办) or transfer down (转办). Transfers carry a summary (摘要).
 
@@ -441,6 +457,7 @@ class Complaint:
             reason=reason,
             unit_id=unit_id,
             mode=mode.value,
+            evidence=evidence,  # telecom: what pre-processing found (SPEC §7)
         )
 
     def return_dispatch(self, now: datetime, actor_id: int | None, *, reason: str) -> Event:
@@ -530,13 +547,28 @@ class Complaint:
             Action.REFUSE_EXTENSION, now, actor_id, reason=reason, working_days=days
         )
 
-    def reply(self, now: datetime, actor_id: int | None, *, reply: str, channel: str) -> Event:
-        """答复: the unit answers the complainant; the channel is recorded."""
+    def reply(
+        self,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        reply: str,
+        channel: str,
+        network_quality: bool | None = None,
+    ) -> Event:
+        """答复: the unit answers the complainant; the channel is recorded. A telecom city
+        branch also says whether it really was a network-quality problem (SPEC §7)."""
         self.ensure_allowed(Action.REPLY)
         reply = _require(reply, "答复内容", "reply")
         channel = _require(channel, "答复方式", "reply channel")
         return self._record(
-            Action.REPLY, now, actor_id, to=Status.REPLIED, reason=reply, channel=channel
+            Action.REPLY,
+            now,
+            actor_id,
+            to=Status.REPLIED,
+            reason=reply,
+            channel=channel,
+            network_quality=network_quality,
         )
 
     # --- callback and closure ------------------------------------------------
@@ -851,6 +883,24 @@ class Complaint:
         report = _require(report, "书面报告", "written report")
         return self._record(
             Action.SUBMIT_REPORT, now, actor_id, reason=report, unit_id=self.handling_unit_id
+        )
+
+    def record_network_review(
+        self, now: datetime, actor_id: int | None, *, note: str, improved: bool
+    ) -> Event:
+        """网优闭环复核: 48 hours after archiving a network-quality ticket is looked at
+        again (source §3 1.2). Recorded on the timeline; the status does not move."""
+        self.ensure_allowed(Action.NETWORK_REVIEW)
+        note = _require(note, "复核意见", "review note")
+        return self._record(Action.NETWORK_REVIEW, now, actor_id, reason=note, improved=improved)
+
+    def record_improvement_notice(
+        self, now: datetime, actor_id: int | None, *, improvement_id: int, area: str
+    ) -> Event:
+        """网络改善通知: the complainant was told a new site or fix went live nearby."""
+        self.ensure_allowed(Action.IMPROVEMENT_NOTICE)
+        return self._record(
+            Action.IMPROVEMENT_NOTICE, now, actor_id, improvement_id=improvement_id, area=area
         )
 
     def take_events(self) -> list[Event]:

@@ -92,6 +92,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.RULE_ON_RETURN: frozenset({Role.LEADER, Role.DEPUTY_DIRECTOR}),
     Action.RECORD_FINDINGS: frozenset({Role.HANDLER, Role.LEADER}),
     Action.SUBMIT_REPORT: frozenset({Role.HANDLER, Role.LEADER}),
+    Action.NETWORK_REVIEW: frozenset({Role.DISPATCHER, Role.LEADER}),
+    Action.IMPROVEMENT_NOTICE: frozenset({Role.DISPATCHER, Role.LEADER}),
     Action.REMIND: frozenset({Role.SUPERVISOR, Role.LEADER}),
     Action.SUPERVISE: frozenset({Role.SUPERVISOR, Role.LEADER}),
     Action.LIST_SUPERVISION: frozenset({Role.SUPERVISOR, Role.LEADER}),

@@ -181,6 +181,7 @@ _HANDLERS: dict[Action, Handler] = {
         mode=DispatchMode(p["mode"]),
         summary=p.get("summary", ""),
         reason=p.get("reason", ""),
+        evidence=p.get("evidence"),
     ),
     Action.RETURN_DISPATCH: lambda c, now, a, p: c.return_dispatch(
         now, a, reason=p.get("reason", "")
@@ -198,7 +199,14 @@ _HANDLERS: dict[Action, Handler] = {
         now, a, reason=p.get("reason", "")
     ),
     Action.REPLY: lambda c, now, a, p: c.reply(
-        now, a, reply=p.get("reply", ""), channel=p.get("channel", "")
+        now,
+        a,
+        reply=p.get("reply", ""),
+        channel=p.get("channel", ""),
+        network_quality=p.get("network_quality"),
+    ),
+    Action.NETWORK_REVIEW: lambda c, now, a, p: c.record_network_review(
+        now, a, note=p.get("note", ""), improved=bool(p.get("improved"))
     ),
     Action.START_CALLBACK: lambda c, now, a, p: c.start_callback(now, a),
     Action.RECORD_CALLBACK: lambda c, now, a, p: c.record_callback(
@@ -209,6 +217,19 @@ _HANDLERS: dict[Action, Handler] = {
         note=p.get("note", ""),
     ),
     Action.ARCHIVE: lambda c, now, a, p: c.archive(now, a),
+    Action.INSTRUCT: lambda c, now, a, p: c.instruct(now, a, instruction=p.get("instruction", "")),
+    Action.RULE_ON_RETURN: lambda c, now, a, p: c.rule_on_return(
+        now, a, upheld=bool(p.get("upheld")), reason=p.get("reason", "")
+    ),
+    Action.RECORD_FINDINGS: lambda c, now, a, p: c.record_findings(
+        now,
+        a,
+        finding=p.get("finding", ""),
+        facts=p.get("facts", ""),
+        leniency=list(p.get("leniency") or []),
+        aggravating=list(p.get("aggravating") or []),
+    ),
+    Action.SUBMIT_REPORT: lambda c, now, a, p: c.submit_report(now, a, report=p.get("report", "")),
 }
 
 ACTIONS = frozenset(_HANDLERS)

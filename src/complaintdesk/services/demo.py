@@ -22,7 +22,7 @@ from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.bootstrap import Container
 from complaintdesk.domain.model import Action, Channel, DispatchMode, Status
 from complaintdesk.domain.org import Actor, EvaluationCategory, Role, Unit, UnitKind, UnitLevel
-from complaintdesk.services import auth
+from complaintdesk.services import auth, handling
 from complaintdesk.services import complaints as svc
 
 DEMO_PASSWORD = "demo12345"
@@ -81,6 +81,7 @@ CENTRE_USERS = [
     ("operator", "受理员 王芳", {Role.INTAKE_OPERATOR}),
     ("dispatcher", "派单员 李强", {Role.DISPATCHER}),
     ("leader", "中心主任 张伟", {Role.LEADER}),
+    ("deputy", "分管副主任 孙磊", {Role.LEADER, Role.DEPUTY_DIRECTOR}),
     ("supervisor", "督办员 刘洋", {Role.SUPERVISOR}),
     ("callback", "回访员 陈静", {Role.CALLBACK_AUDITOR}),
     ("evaluator", "效能办 赵敏", {Role.EVALUATOR}),
@@ -313,17 +314,30 @@ def _walk(
     unit = units[code]
     handler = handlers[code]
     summary = f"群众反映{label or '有关'}问题，请依法依规调查处理并答复投诉人。"
+
+    def sign_off_and_dispatch() -> None:
+        # Every dispatch needs the leader's sign-off (签批) first (SPEC §3, issue 6).
+        clock[0] = min(clock[0] + timedelta(hours=rng.randint(1, 8)), now)
+        handling.sign_off(
+            uow,
+            actors["leader"],
+            complaint_id,
+            mode=DispatchMode.TRANSFER,
+            unit_id=unit.id,
+            opinion="同意转办",
+            now=clock[0],
+            calendar=container.calendar,
+        )
+        step(
+            actors["dispatcher"],
+            Action.DISPATCH,
+            unit_id=unit.id,
+            mode=DispatchMode.TRANSFER.value,
+            summary=summary,
+        )
+
     plan: list[tuple[Status, Callable[[], None]]] = [
-        (
-            Status.DISPATCHED,
-            lambda: step(
-                actors["dispatcher"],
-                Action.DISPATCH,
-                unit_id=unit.id,
-                mode=DispatchMode.TRANSFER.value,
-                summary=summary,
-            ),
-        ),
+        (Status.DISPATCHED, sign_off_and_dispatch),
         (
             Status.RETURNED,
             lambda: step(

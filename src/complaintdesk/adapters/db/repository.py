@@ -239,7 +239,9 @@ class ComplaintRepository:
         row = self.session.get(ComplaintRow, complaint_id)
         if row is None:
             raise NotFound(f"投诉 {complaint_id} 不存在 / complaint {complaint_id} not found")
-        return complaint_from_row(row)
+        complaint = complaint_from_row(row)
+        complaint.restore_decisions(self.events(complaint_id))  # 批示/签批 guard dispatch
+        return complaint
 
     def row(self, complaint_id: int) -> ComplaintRow:
         row = self.session.get(ComplaintRow, complaint_id)

@@ -18,7 +18,7 @@ from complaintdesk.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from complaintdesk.entrypoints.api import auth, complaints, public
+from complaintdesk.entrypoints.api import auth, complaints, handling, public
 from complaintdesk.services.auth import AuthenticationFailed
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
@@ -82,6 +82,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(complaints.router)
     app.include_router(public.router)
+    app.include_router(handling.router)
     return app
 
 

@@ -14,6 +14,7 @@ from complaintdesk.domain.errors import InvalidInput, NotFound
 from complaintdesk.domain.model import Action, Status
 from complaintdesk.domain.org import Actor
 from complaintdesk.entrypoints.api import schemas as s
+from complaintdesk.entrypoints.api import schemas_handling as sh
 from complaintdesk.entrypoints.api.deps import ActorDep, ContainerDep, UowDep
 from complaintdesk.services import complaints as svc
 
@@ -261,6 +262,10 @@ ACTION_ROUTES: list[tuple[Action, str, type[BaseModel], str]] = [
     (Action.START_CALLBACK, "start-callback", s.ActionIn, "开始回访 / start callback"),
     (Action.RECORD_CALLBACK, "callback", s.CallbackIn, "回访结果 / record callback"),
     (Action.ARCHIVE, "archive", s.ActionIn, "归档 / archive"),
+    (Action.INSTRUCT, "instruct", sh.InstructIn, "领导批示 / leader's instruction"),
+    (Action.RULE_ON_RETURN, "rule-on-return", sh.RuleOnReturnIn, "退单裁定 / rule on a return"),
+    (Action.RECORD_FINDINGS, "findings", sh.FindingsIn, "调查认定 / record findings"),
+    (Action.SUBMIT_REPORT, "report", sh.ReportIn, "书面报告 / written report to the centre"),
 ]
 for _action, _path, _body, _summary in ACTION_ROUTES:
     _action_route(_action, _path, _body, _summary)
