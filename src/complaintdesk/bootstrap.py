@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from complaintdesk.adapters.calendar import ChineseWorkingCalendar
+from complaintdesk.adapters.calendar import ChineseWorkingCalendar, OverrideLoader
 from complaintdesk.adapters.db.engine import make_engine, make_session_factory
 from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.config import Settings, get_settings
@@ -36,10 +38,30 @@ def bootstrap(
 ) -> Container:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
     return Container(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         clock=clock or SystemClock(),
-        calendar=calendar or ChineseWorkingCalendar(),
+        calendar=calendar or ChineseWorkingCalendar(loader=holiday_loader(session_factory)),
     )
+
+
+def holiday_loader(session_factory: sessionmaker[Session]) -> OverrideLoader:
+    """Admin-loaded holiday tables, read once on first use (``calendar load`` and the
+    worker refresh them). A database without the table yet means no overrides, not a crash."""
+
+    def load() -> dict[date, bool]:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from complaintdesk.adapters.db.tables_clock import read_overrides
+
+        try:
+            with session_factory() as session:
+                return read_overrides(session)
+        except SQLAlchemyError as exc:
+            logging.getLogger(__name__).warning("holiday tables not loaded: %s", exc)
+            return {}
+
+    return load

@@ -81,7 +81,7 @@ class ChineseWorkingCalendar:
         answer = self._overrides.get(day)
         if answer is not None:
             return answer
-        if _package_knows(day.year):
+        if package_knows(day.year):
             return bool(chinese_calendar.is_workday(day))
         if day.year not in self._override_years:
             self.unknown_years.add(day.year)
@@ -90,11 +90,11 @@ class ChineseWorkingCalendar:
     def knows(self, year: int) -> bool:
         """True when a loaded table or the package covers ``year``."""
         self._ensure_loaded()
-        return year in self._override_years or _package_knows(year)
+        return year in self._override_years or package_knows(year)
 
     def holiday_name(self, day: date) -> str | None:
         """The package's holiday name for ``day`` (English), if it has one."""
-        if not _package_knows(day.year):
+        if not package_knows(day.year):
             return None
         _on_holiday, name = chinese_calendar.get_holiday_detail(day)
         return str(name) if name else None
@@ -103,7 +103,7 @@ class ChineseWorkingCalendar:
 _known: dict[int, bool] = {}
 
 
-def _package_knows(year: int) -> bool:
+def package_knows(year: int) -> bool:
     known = _known.get(year)
     if known is None:
         try:

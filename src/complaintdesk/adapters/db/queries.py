@@ -23,6 +23,7 @@ from complaintdesk.adapters.db.tables import (
     UnitRow,
     UserRow,
 )
+from complaintdesk.adapters.db.tables_clock import calendar_warnings
 from complaintdesk.domain.errors import NotFound
 from complaintdesk.domain.model import OPEN_STATUSES, Status
 from complaintdesk.domain.org import Actor
@@ -40,6 +41,7 @@ class ComplaintFilter:
     received_to: date | None = None
     overdue: bool | None = None
     tracking_no: str | None = None
+    overdue_level: int | None = None  # 1 催办 / 2 督办 / 3 挂牌督办: this level or higher
 
 
 def _in_subtree(column: Any, path: str) -> Any:
@@ -102,6 +104,8 @@ class ComplaintQueries:
             stmt = stmt.where(late if filters.overdue else ~late)
         if filters.tracking_no:
             stmt = stmt.where(ComplaintRow.tracking_no == filters.tracking_no.strip())
+        if filters.overdue_level is not None:
+            stmt = stmt.where(ComplaintRow.overdue_level >= filters.overdue_level)
         if before_id is not None:
             stmt = stmt.where(ComplaintRow.id < before_id)
         return list(self.session.scalars(stmt.order_by(ComplaintRow.id.desc()).limit(limit)))
@@ -122,7 +126,12 @@ class ComplaintQueries:
         units = self._unit_names(
             {r.owner_unit_id for r in rows} | {r.handling_unit_id for r in rows}
         )
-        return [self._view(viewer, row, people, units, now) for row in rows]
+        views = [self._view(viewer, row, people, units, now) for row in rows]
+        # "calendar unknown for YEAR": a deadline counted Monday–Friday only (issue 3).
+        warnings = calendar_warnings(self.session, rows)
+        for view in views:
+            view["calendar_warning"] = warnings.get(view["id"])
+        return views
 
     def _view(
         self,

@@ -6,7 +6,9 @@ notification recipients) are columns of ``users``, added by migration 0002.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Date, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -32,3 +34,30 @@ def read_overrides(session: Session) -> dict[date, bool]:
         row.day: row.is_workday
         for row in session.execute(select(HolidayRow.day, HolidayRow.is_workday))
     }
+
+
+def calendar_warnings(session: Session, rows: Iterable[Any]) -> dict[int, str | None]:
+    """{complaint id: "calendar unknown for YEAR" warning or None} for complaint rows.
+
+    A year is known when the chinesecalendar package covers it or an admin loaded a table
+    for it. The holidays table is read only when some deadline reaches past the package,
+    once for the whole page.
+    """
+    from complaintdesk.adapters.calendar import package_knows
+    from complaintdesk.domain.sla import calendar_warning, local_date
+
+    loaded: set[int] | None = None
+    result: dict[int, str | None] = {}
+    for row in rows:
+        if row.due_at is None:
+            result[row.id] = None
+            continue
+        first, last = local_date(row.received_at).year, local_date(row.due_at).year
+        unknown = [y for y in range(first, max(first, last) + 1) if not package_knows(y)]
+        if unknown:
+            if loaded is None:
+                days = session.scalars(select(HolidayRow.day))
+                loaded = {d.year for d in days}
+            unknown = [y for y in unknown if y not in loaded]
+        result[row.id] = calendar_warning(unknown)
+    return result

@@ -18,7 +18,11 @@ from complaintdesk.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from complaintdesk.entrypoints.api import auth, complaints, handling, public
+from complaintdesk.entrypoints.api import auth, complaints, handling, public, supervision
+from complaintdesk.entrypoints.api import evaluation
+from complaintdesk.entrypoints.api import intake
+from complaintdesk.entrypoints.api import telecom
+from complaintdesk.entrypoints.web import public as web_public
 from complaintdesk.services.auth import AuthenticationFailed
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
@@ -82,7 +86,12 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(complaints.router)
     app.include_router(public.router)
+    app.include_router(intake.router)
+    app.include_router(web_public.router)
     app.include_router(handling.router)
+    app.include_router(supervision.router)
+    app.include_router(evaluation.router)
+    app.include_router(telecom.router)
     return app
 
 

@@ -114,6 +114,7 @@ def list_complaints(
     received_to: date | None = None,
     overdue: bool | None = None,
     tracking_no: str | None = None,
+    overdue_level: Annotated[int | None, Query(ge=0, le=3)] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> s.ComplaintPage:
@@ -130,6 +131,7 @@ def list_complaints(
             received_to=received_to,
             overdue=overdue,
             tracking_no=tracking_no,
+            overdue_level=overdue_level,
         ),
         limit=limit + 1,
         before_id=_parse_cursor(cursor),

@@ -116,7 +116,10 @@ class ComplaintOut(BaseModel):
     received_at: datetime
     due_at: datetime | None
     overdue: bool
-    overdue_level: int
+    overdue_level: int = Field(description="0 正常 / 1 已催办 / 2 已督办 / 3 挂牌督办")
+    calendar_warning: str | None = Field(
+        None, description="日历未知时的提示 / set when the deadline assumed Monday–Friday"
+    )
     closed_at: datetime | None
     extension_days: int
     extension_pending_days: int

@@ -7,8 +7,11 @@ import sys
 import typer
 
 from complaintdesk import __version__
+from complaintdesk.entrypoints.cli import calendar as calendar_cli
 from complaintdesk.entrypoints.cli import competency as competency_cli
 from complaintdesk.entrypoints.cli import db as db_cli
+from complaintdesk.entrypoints.cli import intake as intake_cli
+from complaintdesk.entrypoints.cli import worker as worker_cli
 
 app = typer.Typer(
     name="complaintdesk",
@@ -17,7 +20,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cli.app, name="db")
+app.command("import")(intake_cli.import_file)
+app.add_typer(intake_cli.mail_app, name="mail")
 app.add_typer(competency_cli.app, name="competency")
+app.add_typer(calendar_cli.app, name="calendar")
+app.add_typer(worker_cli.worker_app, name="worker")
+app.add_typer(worker_cli.outbox_app, name="outbox")
 
 
 @app.callback()
