@@ -1,0 +1,1 @@
+"""Report outputs: Excel workbooks (openpyxl), charts (matplotlib, Agg) and printable HTML."""

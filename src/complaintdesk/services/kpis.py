@@ -1,0 +1,663 @@
+"""Hotline (12345) and telecom KPIs per unit and month, computed in SQL (SPEC §7, §8.1).
+
+Every figure is a *row set*: one row per counted event or complaint, with the unit it is
+attributed to and the complaint behind it. The dashboard counts the rows per unit (GROUP BY,
+all figures in one UNION ALL query); the drill-down lists the same rows for one unit. Both are
+built by :func:`figure_rows`, so a drill-down always has exactly as many rows as the figure.
+Complaint reads are scoped by ``ComplaintQueries.scoped`` (the one jurisdiction rule).
+
+Definitions (period P = a calendar month in Asia/Shanghai, half-open; see docs/evaluation.md):
+
+- received 受理 — dispatch events in P, attributed to the unit dispatched to (event data).
+- responded 按时响应 — of those, the unit signed for (receive) the complaint by the end of the
+  first working day after the day of dispatch (official calendar, 调休 included).
+- repeat 重复投诉 — of the received, complaints linked to an earlier one (repeat_of_id).
+- returns 退单 — return_dispatch events in P, attributed to the returning unit.
+- closed 办结 — close events in P of dispatched complaints, attributed to the handling unit.
+- closed_on_time 按时办结 — of those, the last reply was at or before the deadline (due_at).
+- resolved 解决 — of the closed, the closing callback said satisfied or basically satisfied.
+- rated / satisfied 满意 — callbacks recorded in P in which the complainant gave a rating
+  (not unreachable) / of those, satisfied or basically satisfied.
+- callback_failures 回访属实未解决 — reopen events in P (counted double against the unit).
+- extensions 延期 — approved extensions in P.
+- reminders / supervisions / listed_supervisions 催办/督办/挂牌督办 — those events in P, counted
+  by action name so that they appear as soon as the supervision ladder records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from complaintdesk.adapters.db.queries import ComplaintQueries
+from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow, UnitRow, UTCDateTime
+from complaintdesk.adapters.db.tables_evaluation import SubscriberCountRow, TelecomRulesRow
+from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.domain import kpi, sla
+from complaintdesk.domain.errors import InvalidInput, NotFound, PermissionDenied
+from complaintdesk.domain.figures import percent_2dp, round_2dp
+from complaintdesk.domain.model import Action, CallbackOutcome
+from complaintdesk.domain.org import Actor, UnitKind
+from complaintdesk.services.evaluation import Period, require_reader
+
+SATISFIED = (CallbackOutcome.SATISFIED.value, CallbackOutcome.BASICALLY_SATISFIED.value)
+# The supervision ladder's actions, by name: they may be added after this module was written.
+REMIND_ACTIONS = ("remind", "reminder")
+SUPERVISE_ACTIONS = ("supervise", "supervision")
+LISTED_ACTIONS = ("list_supervision", "list_for_supervision", "listed_supervision")
+# Event data keys the telecom pre-processing records on a complaint (the latest value wins).
+NETWORK_QUALITY_KEY = "network_quality"
+NETWORK_OPTIMISATION_KEY = "network_optimisation"
+RESPONSE_WORKING_DAYS = 1
+
+
+@dataclass(frozen=True)
+class Context:
+    viewer: Actor
+    period: Period
+    calendar: sla.WorkingCalendar
+    scope: ColumnElement[bool]
+
+
+@dataclass(frozen=True)
+class FigureDef:
+    key: str
+    label: str  # 中文 / English
+    group: str  # hotline / telecom
+    build: Callable[[Context], Select[Any]]
+
+
+def _in_period(column: Any, ctx: Context) -> ColumnElement[bool]:
+    return and_(column >= ctx.period.start, column < ctx.period.end)
+
+
+def _rows(unit: Any, event: Any) -> Select[Any]:
+    """The common shape: unit, complaint id, tracking number, when."""
+    return select(
+        unit.label("unit_id"),
+        ComplaintRow.id.label("complaint_id"),
+        ComplaintRow.tracking_no.label("tracking_no"),
+        event.at.label("at"),
+    ).join(ComplaintRow, ComplaintRow.id == event.complaint_id)
+
+
+def _events(ctx: Context, actions: tuple[str, ...], unit_from_data: bool) -> tuple[Any, Select]:
+    e = aliased(ComplaintEventRow)
+    unit = e.data["unit_id"].as_integer() if unit_from_data else ComplaintRow.handling_unit_id
+    stmt = _rows(unit, e).where(
+        e.action.in_(actions) if len(actions) > 1 else e.action == actions[0],
+        _in_period(e.at, ctx),
+        ctx.scope,
+    )
+    if not unit_from_data:
+        stmt = stmt.where(ComplaintRow.handling_unit_id.is_not(None))
+    return e, stmt
+
+
+def _received(ctx: Context) -> Select[Any]:
+    return _events(ctx, (Action.DISPATCH.value,), True)[1]
+
+
+def _response_due(ctx: Context, at: Any) -> Any:
+    """End of the first working day after the dispatch day, as a CASE over the month's days."""
+    whens = []
+    for day in ctx.period.days():
+        next_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=sla.SHANGHAI)
+        due = sla.due_after(next_day - timedelta(hours=12), RESPONSE_WORKING_DAYS, ctx.calendar)
+        whens.append((at < literal(next_day, UTCDateTime()), literal(due, UTCDateTime())))
+    return case(*whens)
+
+
+def _responded(ctx: Context) -> Select[Any]:
+    e, stmt = _events(ctx, (Action.DISPATCH.value,), True)
+    r = aliased(ComplaintEventRow)
+    signed = exists().where(
+        r.complaint_id == e.complaint_id,
+        r.action == Action.RECEIVE.value,
+        r.at >= e.at,
+        r.at <= _response_due(ctx, e.at),
+    )
+    return stmt.where(signed)
+
+
+def _repeat(ctx: Context) -> Select[Any]:
+    return _received(ctx).where(ComplaintRow.repeat_of_id.is_not(None))
+
+
+def _closed(ctx: Context) -> Select[Any]:
+    return _events(ctx, (Action.CLOSE.value,), False)[1]
+
+
+def _closed_on_time(ctx: Context) -> Select[Any]:
+    r = aliased(ComplaintEventRow)
+    last_reply = (
+        select(func.max(r.at))
+        .where(r.complaint_id == ComplaintRow.id, r.action == Action.REPLY.value)
+        .scalar_subquery()
+    )
+    return _closed(ctx).where(last_reply <= ComplaintRow.due_at)
+
+
+def _resolved(ctx: Context) -> Select[Any]:
+    e, stmt = _events(ctx, (Action.CLOSE.value,), False)
+    return stmt.where(e.data["outcome"].as_string().in_(SATISFIED))
+
+
+def _rated(ctx: Context) -> Select[Any]:
+    e, stmt = _events(ctx, (Action.RECORD_CALLBACK.value,), False)
+    return stmt.where(e.data["outcome"].as_string() != CallbackOutcome.UNREACHABLE.value)
+
+
+def _satisfied(ctx: Context) -> Select[Any]:
+    e, stmt = _events(ctx, (Action.RECORD_CALLBACK.value,), False)
+    return stmt.where(e.data["outcome"].as_string().in_(SATISFIED))
+
+
+def _simple(actions: tuple[str, ...], unit_from_data: bool = False) -> Callable[[Context], Select]:
+    return lambda ctx: _events(ctx, actions, unit_from_data)[1]
+
+
+# --- telecom -----------------------------------------------------------------------------------
+
+
+def _latest_flag(complaint_id: Any, key: str) -> Any:
+    """The complaint's latest recorded value of a boolean event-data key (None if never)."""
+    f = aliased(ComplaintEventRow)
+    value = f.data[key].as_boolean()
+    return (
+        select(value)
+        .where(f.complaint_id == complaint_id, value.is_not(None))
+        .order_by(f.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _tickets(ctx: Context) -> Select[Any]:
+    """All complaint tickets received in P, attributed to the receiving centre."""
+    return select(
+        ComplaintRow.owner_unit_id.label("unit_id"),
+        ComplaintRow.id.label("complaint_id"),
+        ComplaintRow.tracking_no.label("tracking_no"),
+        ComplaintRow.received_at.label("at"),
+    ).where(_in_period(ComplaintRow.received_at, ctx), ctx.scope)
+
+
+def _preprocessed(level: int) -> Callable[[Context], Select]:
+    def build(ctx: Context) -> Select[Any]:
+        r = aliased(ComplaintEventRow)
+        return _tickets(ctx).where(
+            exists().where(
+                r.complaint_id == ComplaintRow.id,
+                r.action == Action.RESOLVE_AT_INTAKE.value,
+                r.data["level"].as_integer() == level,
+            )
+        )
+
+    return build
+
+
+def _branch_tickets(ctx: Context) -> tuple[Any, Select[Any]]:
+    e, stmt = _events(ctx, (Action.DISPATCH.value,), True)
+    branch = aliased(UnitRow)
+    stmt = stmt.join(branch, branch.id == e.data["unit_id"].as_integer()).where(
+        branch.kind == UnitKind.BRANCH.value
+    )
+    return e, stmt
+
+
+def _branch_replied(ctx: Context) -> Select[Any]:
+    e, stmt = _branch_tickets(ctx)
+    r = aliased(ComplaintEventRow)
+    return stmt.where(
+        exists().where(
+            r.complaint_id == e.complaint_id, r.action == Action.REPLY.value, r.at >= e.at
+        )
+    )
+
+
+def _flagged(build: Callable[[Context], Select[Any]], key: str) -> Callable[[Context], Select]:
+    return lambda ctx: build(ctx).where(_latest_flag(ComplaintRow.id, key).is_(True))
+
+
+def _branch_failures(ctx: Context) -> Select[Any]:
+    return _branch_replied(ctx).where(ComplaintRow.double_deduction.is_(True))
+
+
+FIGURES: list[FigureDef] = [
+    FigureDef("received", "受理（派单）数 / dispatched to the unit", "hotline", _received),
+    FigureDef("responded", "按时签收数 / signed for within 1 working day", "hotline", _responded),
+    FigureDef("repeat", "重复投诉数 / repeat complaints", "hotline", _repeat),
+    FigureDef(
+        "returns",
+        "退单数 / returned dispatches",
+        "hotline",
+        _simple((Action.RETURN_DISPATCH.value,), True),
+    ),
+    FigureDef("closed", "办结数 / closed", "hotline", _closed),
+    FigureDef("closed_on_time", "按时办结数 / closed on time", "hotline", _closed_on_time),
+    FigureDef("resolved", "解决数 / resolved (callback)", "hotline", _resolved),
+    FigureDef("rated", "回访评价数 / rated callbacks", "hotline", _rated),
+    FigureDef("satisfied", "满意数 / satisfied callbacks", "hotline", _satisfied),
+    FigureDef(
+        "callback_failures",
+        "回访属实未解决（加倍扣分）/ callback failures (double)",
+        "hotline",
+        _simple((Action.REOPEN.value,)),
+    ),
+    FigureDef(
+        "extensions",
+        "批准延期数 / approved extensions",
+        "hotline",
+        _simple((Action.APPROVE_EXTENSION.value,)),
+    ),
+    FigureDef("reminders", "催办数 / reminders", "hotline", _simple(REMIND_ACTIONS)),
+    FigureDef("supervisions", "督办数 / supervisions", "hotline", _simple(SUPERVISE_ACTIONS)),
+    FigureDef(
+        "listed_supervisions",
+        "挂牌督办数 / listed supervisions",
+        "hotline",
+        _simple(LISTED_ACTIONS),
+    ),
+    FigureDef("tickets", "投诉工单总数 / all tickets", "telecom", _tickets),
+    FigureDef("preprocessed_level_1", "一级预处理解决 / level 1", "telecom", _preprocessed(1)),
+    FigureDef("preprocessed_level_2", "二级预处理解决 / level 2", "telecom", _preprocessed(2)),
+    FigureDef(
+        "branch_tickets",
+        "市分公司接收工单 / tickets to city branches",
+        "telecom",
+        lambda ctx: _branch_tickets(ctx)[1],
+    ),
+    FigureDef(
+        "branch_network_quality",
+        "网络质量类工单 / network-quality tickets",
+        "telecom",
+        _flagged(lambda ctx: _branch_tickets(ctx)[1], NETWORK_QUALITY_KEY),
+    ),
+    FigureDef("branch_resolved", "分公司解决数 / resolved by branch", "telecom", _branch_replied),
+    FigureDef(
+        "branch_optimised",
+        "网优手段解决数 / solved by network optimisation",
+        "telecom",
+        _flagged(_branch_replied, NETWORK_OPTIMISATION_KEY),
+    ),
+    FigureDef(
+        "branch_callback_failures",
+        "回访属实未解决 / callback failures",
+        "telecom",
+        _branch_failures,
+    ),
+]
+FIGURES_BY_KEY = {f.key: f for f in FIGURES}
+HOTLINE_KEYS = [f.key for f in FIGURES if f.group == "hotline"]
+TELECOM_KEYS = [f.key for f in FIGURES if f.group == "telecom"]
+
+
+def context(uow: SqlUnitOfWork, viewer: Actor, period: Period, calendar: Any) -> Context:
+    require_reader(viewer)
+    scope = ComplaintQueries(uow.session).scoped(viewer).whereclause
+    assert scope is not None
+    return Context(viewer, period, calendar, scope)
+
+
+def figure_rows(ctx: Context, key: str) -> Select[Any]:
+    """The rows behind one figure: the single definition both count and drill-down use."""
+    try:
+        return FIGURES_BY_KEY[key].build(ctx)
+    except KeyError:
+        raise InvalidInput(
+            f"未知指标“{key}” / unknown figure {key!r}; valid: {', '.join(FIGURES_BY_KEY)}"
+        ) from None
+
+
+def count_figures(uow: SqlUnitOfWork, ctx: Context, keys: list[str]) -> dict[str, dict[int, int]]:
+    """figure → unit → count, in one round trip (UNION ALL of GROUP BYs)."""
+    parts = []
+    for key in keys:
+        rows = figure_rows(ctx, key).subquery()
+        parts.append(
+            select(literal(key).label("figure"), rows.c.unit_id, func.count().label("n"))
+            .select_from(rows)
+            .group_by(rows.c.unit_id)
+        )
+    result: dict[str, dict[int, int]] = {k: {} for k in keys}
+    for figure, unit_id, n in uow.session.execute(union_all(*parts)):
+        if unit_id is not None:
+            result[figure][int(unit_id)] = int(n)
+    return result
+
+
+def drilldown(
+    uow: SqlUnitOfWork, ctx: Context, key: str, unit_id: int, *, limit: int = 10_000
+) -> dict[str, Any]:
+    rows = figure_rows(ctx, key).subquery()
+    stmt = (
+        select(rows.c.complaint_id, rows.c.tracking_no, rows.c.at)
+        .where(rows.c.unit_id == unit_id)
+        .order_by(rows.c.at, rows.c.complaint_id)
+    )
+    total = int(uow.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    items = [
+        {"complaint_id": r.complaint_id, "tracking_no": r.tracking_no, "at": r.at}
+        for r in uow.session.execute(stmt.limit(limit))
+    ]
+    return {
+        "period": str(ctx.period),
+        "figure": key,
+        "label": FIGURES_BY_KEY[key].label,
+        "unit_id": unit_id,
+        "count": total,
+        "items": items,
+        "truncated": total > len(items),
+    }
+
+
+# --- dashboards --------------------------------------------------------------------------------
+
+
+def _unit_names(uow: SqlUnitOfWork, ids: set[int]) -> dict[int, tuple[str, str, str]]:
+    if not ids:
+        return {}
+    rows = uow.session.execute(
+        select(UnitRow.id, UnitRow.code, UnitRow.name, UnitRow.path).where(UnitRow.id.in_(ids))
+    )
+    return {r.id: (r.code, r.name, r.path) for r in rows}
+
+
+def _pct(value: Fraction | None) -> Decimal | None:
+    return percent_2dp(value)
+
+
+def hotline(uow: SqlUnitOfWork, ctx: Context) -> dict[str, Any]:
+    counts = count_figures(uow, ctx, HOTLINE_KEYS)
+    unit_ids = {u for per_unit in counts.values() for u in per_unit}
+    names = _unit_names(uow, unit_ids)
+    units = []
+    for unit_id in sorted(unit_ids, key=lambda u: names.get(u, ("", "", ""))[2]):
+        c = {k: counts[k].get(unit_id, 0) for k in HOTLINE_KEYS}
+        rates = kpi.hotline_rates(
+            kpi.HotlineCounts(
+                received=c["received"],
+                responded=c["responded"],
+                closed=c["closed"],
+                closed_on_time=c["closed_on_time"],
+                resolved=c["resolved"],
+                rated=c["rated"],
+                satisfied=c["satisfied"],
+                repeat=c["repeat"],
+            )
+        )
+        code, name, _path = names.get(unit_id, ("", f"#{unit_id}", ""))
+        units.append(
+            {
+                "unit_id": unit_id,
+                "unit_code": code,
+                "unit_name": name,
+                "counts": c,
+                "rates": {
+                    "response_rate": _pct(rates.response_rate),
+                    "on_time_rate": _pct(rates.on_time_rate),
+                    "resolution_rate": _pct(rates.resolution_rate),
+                    "satisfaction_rate": _pct(rates.satisfaction_rate),
+                    "repeat_rate": _pct(rates.repeat_rate),
+                },
+            }
+        )
+    return {
+        "period": str(ctx.period),
+        "figures": {k: FIGURES_BY_KEY[k].label for k in HOTLINE_KEYS},
+        "units": units,
+    }
+
+
+def telecom(uow: SqlUnitOfWork, ctx: Context) -> dict[str, Any]:
+    counts = count_figures(uow, ctx, TELECOM_KEYS)
+    centres = set(counts["tickets"])
+    branches = set(counts["branch_tickets"])
+    names = _unit_names(uow, centres | branches)
+    users = _subscribers(uow, str(ctx.period), branches)
+    rules_row = rules_for(uow, ctx.period)
+    pre = []
+    for unit_id in sorted(centres, key=lambda u: names[u][2]):
+        total = counts["tickets"][unit_id]
+        l1 = counts["preprocessed_level_1"].get(unit_id, 0)
+        l2 = counts["preprocessed_level_2"].get(unit_id, 0)
+        pre.append(
+            {
+                "unit_id": unit_id,
+                "unit_name": names[unit_id][1],
+                "tickets": total,
+                "level_1": l1,
+                "level_2": l2,
+                "success_rate": _pct(kpi.preprocessing_success_rate(l1, l2, total)),
+            }
+        )
+    ordered = sorted(branches, key=lambda u: names[u][2])
+    months = [
+        kpi.BranchMonth(
+            branch=str(u),
+            users=users.get(u, 0),
+            complaints=counts["branch_tickets"][u],
+            resolved=counts["branch_resolved"].get(u, 0),
+            solved_by_optimisation=counts["branch_optimised"].get(u, 0),
+            callback_failures=counts["branch_callback_failures"].get(u, 0),
+        )
+        for u in ordered
+    ]
+    rules = _to_rules(rules_row) if rules_row else None
+    assessed = kpi.assess_branches(months, rules) if rules else [None] * len(months)
+    rows = []
+    for u, month, result in zip(ordered, months, assessed, strict=True):
+        nq = counts["branch_network_quality"].get(u, 0)
+        per_10k = kpi.complaints_per_10k_users(month.complaints, month.users)
+        share = kpi.network_optimisation_share(month.solved_by_optimisation, month.complaints)
+        rows.append(
+            {
+                "unit_id": u,
+                "unit_name": names[u][1],
+                "users": users.get(u),
+                "tickets": month.complaints,
+                "network_quality": nq,
+                "dispatch_accuracy": _pct(kpi.dispatch_accuracy(nq, month.complaints)),
+                "complaints_per_10k": round_2dp(per_10k),
+                "resolved": month.resolved,
+                "callback_failures": month.callback_failures,
+                "resolution_rate": _pct(result.resolution_rate if result else _resolution(month)),
+                "solved_by_optimisation": month.solved_by_optimisation,
+                "optimisation_share": _pct(share),
+                "optimisation_rank": result.optimisation_rank if result else None,
+                "complaint_rate_penalty": round_2dp(result.complaint_rate_penalty)
+                if result
+                else None,
+                "resolution_penalty": round_2dp(result.resolution_penalty) if result else None,
+                "optimisation_bonus": round_2dp(result.optimisation_bonus) if result else None,
+                "callback_deduction": round_2dp(result.callback_deduction) if result else None,
+                "points": round_2dp(result.points) if result else None,
+            }
+        )
+    all_tickets = sum(counts["branch_tickets"].values())
+    all_nq = sum(counts["branch_network_quality"].values())
+    total = sum(counts["tickets"].values())
+    l1 = sum(counts["preprocessed_level_1"].values())
+    l2 = sum(counts["preprocessed_level_2"].values())
+    return {
+        "period": str(ctx.period),
+        "figures": {k: FIGURES_BY_KEY[k].label for k in TELECOM_KEYS},
+        "summary": {
+            "tickets": total,
+            "preprocessed": l1 + l2,
+            "success_rate": _pct(kpi.preprocessing_success_rate(l1, l2, total)),
+            "branch_tickets": all_tickets,
+            "network_quality": all_nq,
+            "dispatch_accuracy": _pct(kpi.dispatch_accuracy(all_nq, all_tickets)),
+        },
+        "preprocessing": pre,
+        "branches": rows,
+        "rules": rules_out(rules_row) if rules_row else None,
+    }
+
+
+def _resolution(month: kpi.BranchMonth) -> Fraction | None:
+    if month.complaints == 0:
+        return None
+    return Fraction(month.resolved - month.callback_failures, month.complaints)
+
+
+def trend(uow: SqlUnitOfWork, ctx: Context, months: int) -> list[tuple[str, int]]:
+    """Complaints received per month, the last ``months`` months up to ``ctx.period``."""
+    periods = [ctx.period.shift(-i) for i in reversed(range(months))]
+    columns = [
+        func.count(
+            case((and_(ComplaintRow.received_at >= p.start, ComplaintRow.received_at < p.end), 1))
+        )
+        for p in periods
+    ]
+    row = uow.session.execute(
+        select(*columns).where(
+            ComplaintRow.received_at >= periods[0].start,
+            ComplaintRow.received_at < ctx.period.end,
+            ctx.scope,
+        )
+    ).one()
+    return [(str(p), int(n)) for p, n in zip(periods, row, strict=True)]
+
+
+# --- subscriber counts and rules (admin) -------------------------------------------------------
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("只有管理员可以修改 / only an admin may change this")
+
+
+def _subscribers(uow: SqlUnitOfWork, period: str, units: set[int]) -> dict[int, int]:
+    if not units:
+        return {}
+    rows = uow.session.execute(
+        select(SubscriberCountRow.unit_id, SubscriberCountRow.users).where(
+            SubscriberCountRow.period == period, SubscriberCountRow.unit_id.in_(units)
+        )
+    )
+    return {r.unit_id: r.users for r in rows}
+
+
+def set_subscribers(
+    uow: SqlUnitOfWork, actor: Actor, unit_id: int, period: Period, users: int, *, now: datetime
+) -> None:
+    _require_admin(actor)
+    unit = uow.session.get(UnitRow, unit_id)
+    if unit is None or not actor.sees(unit.path):
+        raise NotFound(f"单位 {unit_id} 不存在 / unit {unit_id} not found")
+    if users < 0:
+        raise InvalidInput("用户数不能为负 / subscriber count must not be negative")
+    row = uow.session.scalar(
+        select(SubscriberCountRow).where(
+            SubscriberCountRow.unit_id == unit_id, SubscriberCountRow.period == str(period)
+        )
+    )
+    if row is None:
+        row = SubscriberCountRow(unit_id=unit_id, period=str(period))
+        uow.session.add(row)
+    row.users = users
+    row.updated_by = actor.user_id
+    row.updated_at = now
+    uow.commit()
+
+
+def list_subscribers(uow: SqlUnitOfWork, actor: Actor, period: Period) -> list[dict[str, Any]]:
+    require_reader(actor)
+    rows = uow.session.execute(
+        select(SubscriberCountRow, UnitRow.name, UnitRow.path)
+        .join(UnitRow, UnitRow.id == SubscriberCountRow.unit_id)
+        .where(SubscriberCountRow.period == str(period))
+        .order_by(UnitRow.path)
+    )
+    return [
+        {"unit_id": r.unit_id, "unit_name": name, "period": r.period, "users": r.users}
+        for r, name, path in rows
+        if actor.sees(path)
+    ]
+
+
+RULE_FIELDS = (
+    "complaint_rate_threshold",
+    "complaint_rate_penalty",
+    "resolution_threshold",
+    "resolution_penalty",
+    "optimisation_threshold",
+    "optimisation_bonus",
+    "callback_failure_points",
+)
+
+
+def rules_for(uow: SqlUnitOfWork, period: Period) -> TelecomRulesRow | None:
+    return uow.session.scalar(
+        select(TelecomRulesRow)
+        .where(TelecomRulesRow.effective_from <= str(period))
+        .order_by(TelecomRulesRow.effective_from.desc())
+        .limit(1)
+    )
+
+
+def _to_rules(row: TelecomRulesRow) -> kpi.TelecomRules:
+    values = {name: Fraction(getattr(row, name)) for name in RULE_FIELDS}
+    return kpi.TelecomRules(**values, bonus_top_n=row.bonus_top_n)
+
+
+def rules_out(row: TelecomRulesRow) -> dict[str, Any]:
+    return {
+        "effective_from": row.effective_from,
+        **{name: getattr(row, name) for name in RULE_FIELDS},
+        "bonus_top_n": row.bonus_top_n,
+    }
+
+
+def set_rules(
+    uow: SqlUnitOfWork,
+    actor: Actor,
+    effective_from: Period,
+    values: dict[str, Decimal],
+    bonus_top_n: int,
+    *,
+    now: datetime,
+) -> dict[str, Any]:
+    """Thresholds valid from a month on; ratio thresholds are 0…1, points non-negative."""
+    _require_admin(actor)
+    for name in RULE_FIELDS:
+        if values[name] < 0:
+            raise InvalidInput(f"{name} 不能为负 / {name} must not be negative")
+    for name in ("resolution_threshold", "optimisation_threshold"):
+        if values[name] > 1:
+            raise InvalidInput(f"{name} 是比例，应在0到1之间 / {name} is a ratio between 0 and 1")
+    if bonus_top_n < 1:
+        raise InvalidInput("加分名额至少为1 / bonus_top_n must be at least 1")
+    row = uow.session.scalar(
+        select(TelecomRulesRow).where(TelecomRulesRow.effective_from == str(effective_from))
+    )
+    if row is None:
+        row = TelecomRulesRow(effective_from=str(effective_from))
+        uow.session.add(row)
+    for name in RULE_FIELDS:
+        setattr(row, name, values[name])
+    row.bonus_top_n = bonus_top_n
+    row.updated_by = actor.user_id
+    row.updated_at = now
+    uow.commit()
+    return rules_out(row)
