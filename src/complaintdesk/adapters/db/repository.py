@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from complaintdesk.adapters.db import audit_chain  # noqa: F401  (chains every event)
 from complaintdesk.adapters.db.tables import (
     ComplainantRow,
     ComplaintEventRow,

@@ -6,10 +6,15 @@ Alembic's env.py and the test fixtures use this. A feature that adds tables in i
 
 from __future__ import annotations
 
-from complaintdesk.adapters.db import tables
-from complaintdesk.adapters.db import tables_clock  # noqa: F401
-from complaintdesk.adapters.db import tables_intake  # noqa: F401
-from complaintdesk.adapters.db import tables_evaluation  # noqa: F401
+from complaintdesk.adapters.db import (  # noqa: F401
+    audit_chain,
+    tables,
+    tables_access,
+    tables_clock,
+    tables_evaluation,
+    tables_intake,
+    tables_telecom,
+)
 from complaintdesk.adapters.db.tables import Base
 
 metadata = Base.metadata

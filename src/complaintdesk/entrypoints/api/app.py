@@ -18,10 +18,17 @@ from complaintdesk.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from complaintdesk.entrypoints.api import auth, complaints, handling, public, supervision
-from complaintdesk.entrypoints.api import evaluation
-from complaintdesk.entrypoints.api import intake
-from complaintdesk.entrypoints.api import telecom
+from complaintdesk.entrypoints import web
+from complaintdesk.entrypoints.api import (
+    auth,
+    complaints,
+    evaluation,
+    handling,
+    intake,
+    public,
+    supervision,
+    telecom,
+)
 from complaintdesk.entrypoints.web import public as web_public
 from complaintdesk.services.auth import AuthenticationFailed
 
@@ -89,6 +96,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(web_public.router)
     app.include_router(handling.router)
+    web.mount(app)
     app.include_router(supervision.router)
     app.include_router(evaluation.router)
     app.include_router(telecom.router)
