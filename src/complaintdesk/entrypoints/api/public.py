@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Response
 from sqlalchemy import select
 
 from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow, UnitRow
@@ -14,6 +14,7 @@ from complaintdesk.entrypoints.api import schemas as s
 from complaintdesk.entrypoints.api.complaints import complainant_from
 from complaintdesk.entrypoints.api.deps import ContainerDep, UowDep
 from complaintdesk.services import complaints as svc
+from complaintdesk.services import intake
 
 router = APIRouter(prefix="/api/v1/public", tags=["public 公众"])
 
@@ -54,24 +55,45 @@ def default_centre_id(uow: Any) -> int:
 
 
 @router.post("/complaints", status_code=201, summary="公众投诉（无需登录）/ file without sign-in")
-def file_public(body: s.PublicComplaintIn, uow: UowDep, container: ContainerDep) -> dict[str, Any]:
-    filed = svc.file_complaint(
+def file_public(
+    body: s.PublicComplaintIn,
+    uow: UowDep,
+    container: ContainerDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="重试时携带同一值，不会重复登记 / a retry files nothing new",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    result = intake.register(
         uow,
-        svc.FileComplaint(
-            content=body.content,
-            title=body.title,
-            channel=Channel.WEB,
-            complained_unit_name=body.complained_unit_name,
-            complained_person=body.complained_person,
-            complainant=complainant_from(body.complainant),
-            consent_publish=body.consent_publish,
+        intake.Intake(
+            complaint=svc.FileComplaint(
+                content=body.content,
+                title=body.title,
+                channel=Channel.WEB,
+                complained_unit_name=body.complained_unit_name,
+                complained_person=body.complained_person,
+                complainant=complainant_from(body.complainant),
+                consent_publish=body.consent_publish,
+            )
         ),
         actor=None,
         now=container.clock.now(),
         calendar=container.calendar,
+        attachments_dir=container.settings.attachments_dir,
+        idempotency=intake.IdempotencyKey.of(
+            "public", idempotency_key, body.model_dump(mode="json")
+        ),
         default_unit_id=default_centre_id(uow),
     )
-    return {"tracking_no": filed.tracking_no, "query_code": filed.query_code}
+    if result.replayed:
+        response.status_code = 200
+    # The repeat link is for staff; the public answer stays the same either way.
+    return {"tracking_no": result.tracking_no, "query_code": result.query_code}
 
 
 def public_status(uow: Any, row: ComplaintRow) -> dict[str, Any]:

@@ -1,0 +1,822 @@
+"""Bulk import of complaints from .csv and .xlsx (SPEC §1, channel ``import``).
+
+Fast because it is batched: rows are parsed and checked in Python, then each batch of
+``BATCH`` complaints is written with three multi-row ``INSERT … RETURNING`` statements
+(complainants, complaints, events) and one reserved block of tracking numbers — not one
+service call per row. Every complaint still gets its ``file`` event, its deadline and a
+query code, exactly like one filed at the counter.
+
+Re-importing is a no-op: each row's ``external_ref`` is ``<source>:<留言编号>`` (or a hash
+of the row when the layout has no id), and refs already stored are skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import sys
+import time
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import insert, or_, select
+
+from complaintdesk.adapters.db.tables import (
+    ComplainantRow,
+    ComplaintEventRow,
+    ComplaintRow,
+    UnitRow,
+)
+from complaintdesk.bootstrap import Container
+from complaintdesk.domain import sla
+from complaintdesk.domain.errors import InvalidInput
+from complaintdesk.domain.model import Action, Channel, Event, Status
+from complaintdesk.domain.text import MAX_TEXT_CHARS, clean_text
+from complaintdesk.services import repeats
+from complaintdesk.services.complaints import hash_query_code, new_query_code
+
+BATCH = 2000
+FIELDS = ("ref", "user", "name", "phone", "email", "title", "time", "content", "label", "unit")
+FIELD_LABELS = {
+    "ref": "编号",
+    "user": "用户",
+    "name": "姓名",
+    "phone": "电话",
+    "email": "邮箱",
+    "title": "标题",
+    "time": "时间",
+    "content": "内容",
+    "label": "分类",
+    "unit": "被投诉单位",
+}
+# The Teddy Cup 2020 layout (附件2/3/4 and the test set); 一级分类 is the label's other name.
+TEDDY_CUP = {
+    "ref": ("留言编号",),
+    "user": ("留言用户",),
+    "title": ("留言主题",),
+    "time": ("留言时间",),
+    "content": ("留言详情",),
+    "label": ("一级标签", "一级分类"),
+}
+TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+)
+csv.field_size_limit(64 * 1024 * 1024)  # a 1 MB text becomes a row error, not a crash
+
+
+# --- reading files ----------------------------------------------------------------
+
+
+class _Counting(io.RawIOBase):
+    """Counts bytes read, so the progress bar can follow a CSV being streamed."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+@dataclass
+class Table:
+    """Rows of a file: a header and (spreadsheet row number, values) pairs."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    kind: str  # csv / xlsx
+    encoding: str | None
+    total: int  # units of ``done()`` (bytes for CSV, rows for xlsx)
+    done: Callable[[], int]
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (a superset of GBK)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if sample.count(b"\x00") > max(8, len(sample) // 100):
+        raise InvalidInput("文件不是文本表格（含二进制内容）/ the file is binary, not a text table")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InvalidInput(
+        "无法识别文件编码（支持 UTF-8、GBK/GB18030）"
+        " / unrecognised text encoding (UTF-8 and GBK/GB18030 are supported)"
+    )
+
+
+def _clean_header(values: list[Any]) -> list[str]:
+    return [str(v or "").strip().lstrip("\ufeff") for v in values]
+
+
+def read_table(source: bytes | Path, filename: str | None = None) -> Table:
+    """Open a .csv or .xlsx file (a path, or bytes from an upload) as a :class:`Table`."""
+    name = (filename or (source.name if isinstance(source, Path) else "")).lower()
+    suffix = Path(name).suffix
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(source)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _read_csv(source, delimiter="\t" if suffix == ".tsv" else ",")
+    if suffix == ".xls":
+        raise InvalidInput(
+            "不支持旧版 .xls，请另存为 .xlsx 或 .csv / old .xls is not supported;"
+            " save it as .xlsx or .csv"
+        )
+    raise InvalidInput(
+        f"不支持的文件类型“{suffix or name}”（支持 .xlsx、.csv）"
+        f" / unsupported file type {suffix or name!r} (.xlsx and .csv are supported)"
+    )
+
+
+def _read_csv(source: bytes | Path, *, delimiter: str) -> Table:
+    if isinstance(source, Path):
+        try:
+            raw: IO[bytes] = source.open("rb")
+        except OSError as exc:
+            raise InvalidInput(f"无法打开文件 / cannot open {source}: {exc.strerror}") from exc
+        total = source.stat().st_size
+    else:
+        raw = io.BytesIO(source)
+        total = len(source)
+    sample = raw.read(1 << 20)
+    raw.seek(0)
+    if not sample.strip():
+        raw.close()
+        raise InvalidInput("文件为空 / the file is empty")
+    encoding = detect_encoding(sample)
+    counting = _Counting(raw)
+    text = io.TextIOWrapper(
+        io.BufferedReader(counting, 1 << 20), encoding=encoding, newline="", errors="strict"
+    )
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        header = _clean_header(next(reader))
+    except (StopIteration, csv.Error, UnicodeDecodeError) as exc:
+        text.close()
+        raise InvalidInput(f"无法读取表头 / cannot read the header row: {exc}") from exc
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        number = 1
+        try:
+            while True:
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except UnicodeDecodeError as exc:
+                    raise InvalidInput(
+                        f"第{number + 1}行附近编码错误，文件不是一致的 {encoding} 编码"
+                        f" / row {number + 1}: the file is not consistently {encoding}"
+                    ) from exc
+                except csv.Error as exc:
+                    raise InvalidInput(
+                        f"第{number + 1}行格式错误 / row {number + 1} is malformed: {exc}"
+                    ) from exc
+                number += 1
+                if values:
+                    yield number, values
+        finally:
+            text.close()
+
+    return Table(header, rows(), "csv", encoding, total, lambda: counting.count)
+
+
+def _read_xlsx(source: bytes | Path) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(
+            source if isinstance(source, Path) else io.BytesIO(source),
+            read_only=True,
+            data_only=True,
+        )
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InvalidInput(
+            "无法读取Excel文件：文件已损坏或不是 .xlsx 格式"
+            " / cannot read the spreadsheet: it is damaged or not an .xlsx file"
+        ) from exc
+    sheet = book.worksheets[0] if book.worksheets else None
+    if sheet is None:
+        raise InvalidInput("工作簿中没有工作表 / the workbook has no sheet")
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        header = _clean_header(list(next(iterator)))
+    except StopIteration as exc:
+        book.close()
+        raise InvalidInput("文件为空 / the file is empty") from exc
+    state = {"done": 0}
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, values in enumerate(iterator, start=2):
+                state["done"] = number
+                if values and any(v not in (None, "") for v in values):
+                    yield number, list(values)
+        finally:
+            book.close()
+
+    total = max((sheet.max_row or 1), 1)
+    return Table(header, rows(), "xlsx", None, total, lambda: state["done"])
+
+
+# --- columns ------------------------------------------------------------------------
+
+
+def parse_mapping(text: str | None) -> dict[str, str]:
+    """``content=投诉内容,title=标题`` → {"content": "投诉内容", "title": "标题"}."""
+    if not text:
+        return {}
+    mapping: dict[str, str] = {}
+    for part in re.split(r"[,，;；]", text):
+        if not part.strip():
+            continue
+        key, sep, column = part.partition("=")
+        key, column = key.strip(), column.strip()
+        if not sep or key not in FIELDS or not column:
+            raise InvalidInput(
+                f"列映射“{part.strip()}”无效，格式为 字段=列名，字段可为 {', '.join(FIELDS)}"
+                f" / invalid column mapping {part.strip()!r}: use field=column with field one of"
+                f" {', '.join(FIELDS)}"
+            )
+        mapping[key] = column
+    return mapping
+
+
+def resolve_columns(header: list[str], mapping: dict[str, str]) -> dict[str, int]:
+    """Field → column index: the explicit mapping first, then the Teddy Cup names."""
+    index = {name: i for i, name in enumerate(header) if name}
+    columns: dict[str, int] = {}
+    for key, column in mapping.items():
+        if column not in index:
+            raise InvalidInput(
+                f"映射的列“{column}”不在表头中（表头：{'、'.join(header)}）"
+                f" / mapped column {column!r} is not in the header ({', '.join(header)})"
+            )
+        columns[key] = index[column]
+    for key, names in TEDDY_CUP.items():
+        if key not in columns:
+            found = next((index[n] for n in names if n in index), None)
+            if found is not None:
+                columns[key] = found
+    if "content" not in columns:
+        raise InvalidInput(
+            "无法识别表格布局：缺少“留言详情”列。请用列映射指定，如 content=投诉内容,title=标题"
+            f"（表头：{'、'.join(header) or '空'}） / unrecognised layout: no 留言详情 column;"
+            " give a column mapping such as content=Complaint,title=Subject"
+            f" (header: {', '.join(header) or 'empty'})"
+        )
+    return columns
+
+
+# --- one row --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _suspect_characters() -> re.Pattern[str]:
+    """Every character ``clean_text`` counts as binary (Cc except \\n\\t, Cs, Co, Cn)."""
+    bad = {"Cc", "Cs", "Co", "Cn"}
+    ranges: list[tuple[int, int]] = []
+    for cp in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(cp)) in bad and chr(cp) not in "\n\t":
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    parts = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+    return re.compile(f"[{parts}]")
+
+
+def fast_clean(value: Any, *, what_zh: str, what_en: str, required: bool, max_chars: int) -> str:
+    """``clean_text`` with its per-character scan replaced by one regex search.
+
+    Gives the same answers: only text containing a suspect character takes the exact path.
+    """
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ")
+    text = "\n".join(line.strip() for line in text.split("\n")).strip()
+    if text and len(text) <= max_chars and not _suspect_characters().search(text):
+        return text
+    return clean_text(
+        text, what_zh=what_zh, what_en=what_en, required=required, max_chars=max_chars
+    )
+
+
+def parse_time(value: Any, now: datetime) -> datetime:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return now
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        for fmt in TIME_FORMATS:
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise InvalidInput(f"时间“{text[:40]}”无法识别 / unrecognised time {text[:40]!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=sla.SHANGHAI)  # the platform's local time
+    if moment > now:
+        raise InvalidInput("时间晚于现在 / the time is in the future")
+    return moment
+
+
+@dataclass
+class Prepared:
+    number: int
+    ref: str
+    user: str | None
+    name: str | None
+    phone: str | None
+    email: str | None
+    title: str
+    content: str
+    received_at: datetime
+    label: str | None
+    unit: str | None
+
+
+def _cell(values: list[Any], columns: dict[str, int], key: str) -> Any:
+    i = columns.get(key)
+    if i is None or i >= len(values):
+        return None
+    return values[i]
+
+
+def _short(values: list[Any], columns: dict[str, int], key: str, limit: int) -> str | None:
+    value = _cell(values, columns, key)
+    text = "" if value is None else str(value).strip()
+    if len(text) > limit:
+        raise InvalidInput(
+            f"{FIELD_LABELS[key]}过长（上限{limit}字）/ {key} is too long (limit {limit})"
+        )
+    return text or None
+
+
+def prepare(
+    number: int, values: list[Any], columns: dict[str, int], source: str, now: datetime
+) -> Prepared:
+    """Check and clean one row; a refusal raises InvalidInput with the reason."""
+    content = fast_clean(
+        _cell(values, columns, "content"),
+        what_zh="投诉内容",
+        what_en="complaint text",
+        required=True,
+        max_chars=MAX_TEXT_CHARS,
+    )
+    title = fast_clean(
+        _cell(values, columns, "title"),
+        what_zh="标题",
+        what_en="title",
+        required=False,
+        max_chars=300,
+    )
+    received_at = parse_time(_cell(values, columns, "time"), now)
+    user = _short(values, columns, "user", 120)
+    ref_value = _short(values, columns, "ref", 100)
+    if ref_value is None:
+        digest = hashlib.sha256(
+            "\x1f".join([user or "", title, received_at.isoformat(), content]).encode()
+        ).hexdigest()[:32]
+        ref_value = f"h:{digest}"
+    return Prepared(
+        number=number,
+        ref=f"{source}:{ref_value}",
+        user=user,
+        name=_short(values, columns, "name", 120),
+        phone=_short(values, columns, "phone", 40),
+        email=_short(values, columns, "email", 200),
+        title=title,
+        content=content,
+        received_at=received_at,
+        label=_short(values, columns, "label", 80),
+        unit=_short(values, columns, "unit", 200),
+    )
+
+
+# --- the import -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    mapping: dict[str, str] = field(default_factory=dict)
+    source: str = "import"
+    owner_unit_id: int | None = None
+    atomic: bool = False  # one transaction for the whole file (uploads); else per batch
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    reason: str
+    ref: str | None = None
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    already_present: int = 0
+    duplicates_in_file: int = 0
+    repeats: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+    encoding: str | None = None
+
+    @property
+    def per_second(self) -> float:
+        return self.imported / self.seconds if self.seconds else 0.0
+
+    def as_dict(self, limit_errors: int | None = None) -> dict[str, Any]:
+        errors = self.errors if limit_errors is None else self.errors[:limit_errors]
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "already_present": self.already_present,
+            "duplicates_in_file": self.duplicates_in_file,
+            "repeats": self.repeats,
+            "error_count": len(self.errors),
+            "errors": [{"row": e.row, "reason": e.reason, "ref": e.ref} for e in errors],
+            "encoding": self.encoding,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def write_error_report(path: Path, errors: list[RowError]) -> None:
+    """UTF-8 with BOM so Excel opens it; the row numbers are those Excel shows."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["行号 row", "编号 ref", "原因 reason"])
+        for e in errors:
+            writer.writerow([e.row, e.ref or "", e.reason])
+
+
+def _owner(session: Any, unit_id: int | None) -> UnitRow:
+    if unit_id is not None:
+        unit = session.get(UnitRow, unit_id)
+    else:
+        unit = session.scalar(
+            select(UnitRow)
+            .where(UnitRow.parent_id.is_(None), UnitRow.kind == "centre")
+            .order_by(UnitRow.id)
+        )
+    if unit is None:
+        raise InvalidInput(
+            "未找到受理单位，请先建立组织架构 / no receiving unit; load the org tree"
+        )
+    return unit
+
+
+def import_rows(
+    container: Container,
+    table: Table,
+    options: ImportOptions,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import every row of ``table``; bad rows go to the report, never half into the db."""
+    started = time.perf_counter()
+    report = ImportReport(encoding=table.encoding)
+    columns = resolve_columns(table.header, options.mapping)
+    source = options.source.strip() or "import"
+    if len(source) > 40 or ":" in source:
+        raise InvalidInput("来源名称无效 / invalid source name")
+    now = container.clock.now()
+    seen: set[str] = set()
+    rows: Iterator[tuple[int, list[Any]]] = table.rows
+    if options.atomic:
+        rows = iter(list(rows))  # a malformed file fails here, before anything is written
+    with container.uow() as uow:
+        owner = _owner(uow.session, options.owner_unit_id)
+        writer = _BatchWriter(uow, container, owner, now)
+        batch: list[Prepared] = []
+        for number, values in rows:
+            report.rows += 1
+            try:
+                row = prepare(number, values, columns, source, now)
+            except InvalidInput as exc:
+                report.errors.append(RowError(number, str(exc), _ref_of(values, columns)))
+                continue
+            if row.ref in seen:
+                report.duplicates_in_file += 1
+                continue
+            seen.add(row.ref)
+            batch.append(row)
+            if len(batch) >= BATCH:
+                writer.write(batch, report)
+                batch = []
+                if not options.atomic:
+                    uow.commit()
+                if progress:
+                    progress(table.done())
+        if batch:
+            writer.write(batch, report)
+        uow.commit()
+        if progress:
+            progress(table.total)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ref_of(values: list[Any], columns: dict[str, int]) -> str | None:
+    value = _cell(values, columns, "ref")
+    return str(value)[:100] if value not in (None, "") else None
+
+
+class _BatchWriter:
+    """Writes batches of prepared rows: complainants, complaints and events."""
+
+    def __init__(self, uow: Any, container: Container, owner: UnitRow, now: datetime) -> None:
+        self.uow = uow
+        self.session = uow.session
+        self.calendar = container.calendar
+        self.owner = owner
+        self.now = now
+        self.day = sla.local_date(now).strftime("%Y%m%d")
+        self._due: dict[Any, datetime | None] = {}
+
+    def _due_at(self, received_at: datetime) -> datetime | None:
+        # With only a ``file`` event the deadline depends on the local receipt date alone.
+        day = sla.local_date(received_at)
+        if day not in self._due:
+            event = Event(Action.FILE, received_at, None, None, Status.REGISTERED)
+            self._due[day] = sla.deadline(received_at, [event], self.calendar)
+        return self._due[day]
+
+    def write(self, batch: list[Prepared], report: ImportReport) -> None:
+        existing = set(
+            self.session.scalars(
+                select(ComplaintRow.external_ref).where(
+                    ComplaintRow.external_ref.in_([r.ref for r in batch])
+                )
+            )
+        )
+        fresh = [r for r in batch if r.ref not in existing]
+        report.already_present += len(batch) - len(fresh)
+        if not fresh:
+            return
+        last = self.uow.complaints.next_sequence(f"ts-{self.day}", len(fresh))
+        first = last - len(fresh) + 1
+        tracking = [f"TS{self.day}-{n:06d}" for n in range(first, last + 1)]
+
+        people = [
+            {
+                "name": r.name,
+                "phone": r.phone,
+                "email": r.email,
+                "external_user": r.user,
+                "anonymous": False,
+                "created_at": self.now,
+            }
+            for r in fresh
+        ]
+        person_ids = list(
+            self.session.scalars(
+                insert(ComplainantRow).returning(ComplainantRow.id, sort_by_parameter_order=True),
+                people,
+            )
+        )
+        matches = self._repeats(fresh)
+        complaint_rows = []
+        for i, r in enumerate(fresh):
+            match = matches.get(i)
+            complaint_rows.append(
+                {
+                    "tracking_no": tracking[i],
+                    "query_code_hash": hash_query_code(tracking[i], new_query_code()),
+                    "status": Status.REGISTERED.value,
+                    "channel": Channel.IMPORT.value,
+                    "title": r.title,
+                    "content": r.content,
+                    "summary": "",
+                    "complained_unit_name": r.unit,
+                    "complainant_id": person_ids[i],
+                    "consent_publish": False,
+                    "importance": "ordinary",
+                    "department_label": r.label,
+                    "owner_unit_id": self.owner.id,
+                    "owner_unit_path": self.owner.path,
+                    "received_at": r.received_at,
+                    "due_at": self._due_at(r.received_at),
+                    "repeat_of_id": match.original_id if isinstance(match, _Match) else None,
+                    "external_ref": r.ref,
+                    "version": 1,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+        ids = list(
+            self.session.scalars(
+                insert(ComplaintRow).returning(ComplaintRow.id, sort_by_parameter_order=True),
+                complaint_rows,
+            )
+        )
+        events = [
+            {
+                "complaint_id": ids[i],
+                "action": Action.FILE.value,
+                "at": self.now,
+                "actor_id": None,
+                "from_status": None,
+                "to_status": Status.REGISTERED.value,
+                "reason": "",
+                "data": {
+                    "channel": Channel.IMPORT.value,
+                    "tracking_no": tracking[i],
+                    "external_ref": r.ref,
+                    "row": r.number,
+                },
+            }
+            for i, r in enumerate(fresh)
+        ]
+        for i, match in matches.items():
+            original_id = match.original_id if isinstance(match, _Match) else ids[match.index]
+            original_no = match.tracking_no if isinstance(match, _Match) else tracking[match.index]
+            link = repeats.link_event(
+                repeats.RepeatMatch(original_id, original_no, match.similarity), self.now, None
+            )
+            events.append(
+                {
+                    "complaint_id": ids[i],
+                    "action": link.action.value,
+                    "at": link.at,
+                    "actor_id": None,
+                    "from_status": link.from_status.value if link.from_status else None,
+                    "to_status": link.to_status.value,
+                    "reason": link.reason,
+                    "data": link.data,
+                }
+            )
+        self.session.execute(insert(ComplaintEventRow), events)
+        # Repeats of a row in the same batch learn their original's id only now.
+        in_batch = {i: m for i, m in matches.items() if isinstance(m, _InBatch)}
+        if in_batch:
+            from sqlalchemy import update
+
+            for i, m in in_batch.items():
+                self.session.execute(
+                    update(ComplaintRow)
+                    .where(ComplaintRow.id == ids[i])
+                    .values(repeat_of_id=ids[m.index])
+                )
+        report.imported += len(fresh)
+        report.repeats += len(matches)
+
+    def _repeats(self, fresh: list[Prepared]) -> dict[int, _Match | _InBatch]:
+        """Index in ``fresh`` → the original it repeats (stored, or earlier in the batch)."""
+        users = {r.user for r in fresh if r.user}
+        phones = {r.phone for r in fresh if r.phone}
+        if not users and not phones:
+            return {}
+        earliest = min(r.received_at for r in fresh) - repeats.REPEAT_WINDOW
+        latest = max(r.received_at for r in fresh)
+        contact = []
+        if users:
+            contact.append(ComplainantRow.external_user.in_(users))
+        if phones:
+            contact.append(ComplainantRow.phone.in_(phones))
+        stored = self.session.execute(
+            select(
+                ComplaintRow.id,
+                ComplaintRow.tracking_no,
+                ComplaintRow.repeat_of_id,
+                ComplaintRow.content,
+                ComplaintRow.received_at,
+                ComplainantRow.external_user,
+                ComplainantRow.phone,
+            )
+            .join(ComplainantRow, ComplainantRow.id == ComplaintRow.complainant_id)
+            .where(
+                or_(*contact),
+                ComplaintRow.received_at >= earliest,
+                ComplaintRow.received_at <= latest,
+            )
+        ).all()
+        by_contact: dict[str, list[tuple[datetime, Any]]] = {}
+        for s in stored:
+            for key in (
+                f"u:{s.external_user}" if s.external_user else None,
+                f"p:{s.phone}" if s.phone else None,
+            ):
+                if key:
+                    by_contact.setdefault(key, []).append((s.received_at, s))
+        found: dict[int, _Match | _InBatch] = {}
+        earlier: dict[str, list[int]] = {}
+        for i, r in enumerate(fresh):
+            keys = [
+                k
+                for k in (f"u:{r.user}" if r.user else None, f"p:{r.phone}" if r.phone else None)
+                if k
+            ]
+            window = r.received_at - repeats.REPEAT_WINDOW
+            best: _Match | _InBatch | None = None
+            for key in keys:
+                for at, s in by_contact.get(key, ()):
+                    if window <= at <= r.received_at:
+                        score = repeats.similarity(r.content, s.content)
+                        if score >= repeats.NEAR_IDENTICAL and (
+                            best is None or score > best.similarity
+                        ):
+                            root = s.repeat_of_id or s.id
+                            best = _Match(root, self._tracking_of(root, s), score)
+                for j in earlier.get(key, ()):
+                    other = fresh[j]
+                    if window <= other.received_at <= r.received_at:
+                        score = repeats.similarity(r.content, other.content)
+                        if score >= repeats.NEAR_IDENTICAL and (
+                            best is None or score > best.similarity
+                        ):
+                            root_match = found.get(j)
+                            best = root_match if root_match is not None else _InBatch(j, score)
+                            best = _with_score(best, score)
+            if best is not None:
+                found[i] = best
+            for key in keys:
+                earlier.setdefault(key, []).append(i)
+        return found
+
+    def _tracking_of(self, root: int, candidate: Any) -> str:
+        if root == candidate.id:
+            return str(candidate.tracking_no)
+        value = self.session.scalar(select(ComplaintRow.tracking_no).where(ComplaintRow.id == root))
+        return str(value or "")
+
+
+@dataclass(frozen=True)
+class _Match:
+    original_id: int
+    tracking_no: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class _InBatch:
+    index: int
+    similarity: float
+
+
+def _with_score(match: _Match | _InBatch, score: float) -> _Match | _InBatch:
+    if isinstance(match, _Match):
+        return _Match(match.original_id, match.tracking_no, score)
+    return _InBatch(match.index, score)
+
+
+def run_for_file(
+    container: Container,
+    path: Path,
+    options: ImportOptions,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Table, ImportReport]:
+    table = read_table(path)
+    return table, import_rows(container, table, options, progress)
+
+
+__all__ = [
+    "BATCH",
+    "ImportOptions",
+    "ImportReport",
+    "RowError",
+    "Table",
+    "detect_encoding",
+    "import_rows",
+    "parse_mapping",
+    "read_table",
+    "resolve_columns",
+    "run_for_file",
+    "write_error_report",
+]
