@@ -147,3 +147,98 @@ def logout(uow: SqlUnitOfWork, token: str) -> None:
     if row is not None:
         row.revoked = True
         uow.commit()
+
+
+# --- user administration (issue 6) ----------------------------------------------------
+
+
+def _user_or_refuse(uow: SqlUnitOfWork, username: str) -> UserRow:
+    user = uow.users.by_username(username.strip())
+    if user is None:
+        raise InvalidInput(f"用户不存在 / no such user: {username}")
+    return user
+
+
+def reset_password(
+    uow: SqlUnitOfWork, username: str, password: str, *, now: datetime, by: int | None = None
+) -> UserRow:
+    """A new password; the lock-out is lifted and every open session is signed out."""
+    from complaintdesk.services import audit
+
+    user = _user_or_refuse(uow, username)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    _revoke_tokens(uow, user.id)
+    audit.record(uow, actor_id=by, kind="user_password_reset", at=now, detail={"user": user.id})
+    uow.commit()
+    return user
+
+
+def disable_user(
+    uow: SqlUnitOfWork, username: str, *, now: datetime, by: int | None = None
+) -> UserRow:
+    """A disabled account cannot sign in, and its sessions and tokens stop working at once."""
+    from complaintdesk.services import audit
+
+    user = _user_or_refuse(uow, username)
+    if by is not None and user.id == by:
+        raise InvalidInput("不能停用自己的账号 / you cannot disable your own account")
+    user.active = False
+    _revoke_tokens(uow, user.id)
+    audit.record(uow, actor_id=by, kind="user_disabled", at=now, detail={"user": user.id})
+    uow.commit()
+    return user
+
+
+def _revoke_tokens(uow: SqlUnitOfWork, user_id: int) -> None:
+    from sqlalchemy import update
+
+    uow.session.execute(
+        update(ApiTokenRow)
+        .where(ApiTokenRow.user_id == user_id, ApiTokenRow.revoked.is_(False))
+        .values(revoked=True)
+    )
+
+
+def register_user(
+    uow: SqlUnitOfWork,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: list[str],
+    unit_code_or_id: str,
+    now: datetime,
+    by: int | None = None,
+) -> UserRow:
+    """Create a staff user from text input (CLI, admin API), with bilingual refusals."""
+    from complaintdesk.services import audit
+
+    try:
+        parsed = {Role(r.strip()) for r in roles if r.strip()}
+    except ValueError:
+        valid = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"未知角色 / unknown role; valid roles: {valid}") from None
+    unit = uow.units.by_code(unit_code_or_id.strip())
+    if unit is None and unit_code_or_id.strip().isdigit():
+        unit = uow.units.get(int(unit_code_or_id))
+    if unit is None:
+        raise InvalidInput(f"单位不存在 / no such unit: {unit_code_or_id}")
+    user = create_user(
+        uow,
+        username=username,
+        display_name=display_name,
+        password=password,
+        roles=parsed,
+        unit_id=unit.id,
+    )
+    audit.record(
+        uow,
+        actor_id=by,
+        kind="user_created",
+        at=now,
+        detail={"user": user.id, "roles": sorted(r.value for r in parsed), "unit": unit.id},
+    )
+    uow.commit()
+    return user

@@ -20,17 +20,17 @@ from complaintdesk.domain.errors import (
 )
 from complaintdesk.entrypoints import web
 from complaintdesk.entrypoints.api import (
+    admin,
     auth,
     complaints,
     evaluation,
     handling,
     intake,
     public,
+    publication,
     supervision,
     telecom,
 )
-from complaintdesk.entrypoints.web import public as web_public
-from complaintdesk.entrypoints.api import intake
 from complaintdesk.entrypoints.web import public as web_public
 from complaintdesk.services.auth import AuthenticationFailed
 
@@ -98,6 +98,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(web_public.router)
     app.include_router(handling.router)
+    app.include_router(admin.router)
+    app.include_router(publication.router)
     web.mount(app)
     app.include_router(supervision.router)
     app.include_router(evaluation.router)

@@ -7,10 +7,12 @@ import sys
 import typer
 
 from complaintdesk import __version__
+from complaintdesk.entrypoints.cli import audit as audit_cli
 from complaintdesk.entrypoints.cli import calendar as calendar_cli
 from complaintdesk.entrypoints.cli import competency as competency_cli
 from complaintdesk.entrypoints.cli import db as db_cli
 from complaintdesk.entrypoints.cli import intake as intake_cli
+from complaintdesk.entrypoints.cli import users as users_cli
 from complaintdesk.entrypoints.cli import worker as worker_cli
 
 app = typer.Typer(
@@ -26,6 +28,8 @@ app.add_typer(competency_cli.app, name="competency")
 app.add_typer(calendar_cli.app, name="calendar")
 app.add_typer(worker_cli.worker_app, name="worker")
 app.add_typer(worker_cli.outbox_app, name="outbox")
+app.add_typer(users_cli.app, name="users")
+app.add_typer(audit_cli.app, name="audit")
 
 
 @app.callback()
