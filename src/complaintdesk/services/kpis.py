@@ -131,6 +131,8 @@ def _responded(ctx: Context) -> Select[Any]:
     signed = exists().where(
         r.complaint_id == e.complaint_id,
         r.action == Action.RECEIVE.value,
+        # the unit it was dispatched to, not the next one after a return
+        r.data["unit_id"].as_integer() == e.data["unit_id"].as_integer(),
         r.at >= e.at,
         r.at <= _response_due(ctx, e.at),
     )
