@@ -70,9 +70,14 @@ def enqueue(
         "created_at": now,
     }
     make = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = make(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    result = session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    stmt = (
+        make(OutboxRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(OutboxRow.id)
+    )
+    # A row comes back only when it was inserted (rowcount is not reliable with RETURNING).
+    return session.execute(stmt).first() is not None
 
 
 @dataclass

@@ -195,7 +195,7 @@ def _take_step(
         actor_id,
         reason=step.reason,
         automatic=not manual,
-        notified=len(people),
+        notified=sum(1 for p in people if p.email or p.phone),
         **step.data,
     )
     event = complaint.pending_events[-1]
