@@ -1,0 +1,1 @@
+"""Telecom adapters: account look-ups (CRM, prepaid, AAA, HLR), file importers, stand-in."""
