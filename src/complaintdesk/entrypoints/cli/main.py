@@ -12,6 +12,7 @@ from complaintdesk.entrypoints.cli import calendar as calendar_cli
 from complaintdesk.entrypoints.cli import competency as competency_cli
 from complaintdesk.entrypoints.cli import db as db_cli
 from complaintdesk.entrypoints.cli import intake as intake_cli
+from complaintdesk.entrypoints.cli import telecom as telecom_cli
 from complaintdesk.entrypoints.cli import users as users_cli
 from complaintdesk.entrypoints.cli import worker as worker_cli
 
@@ -30,6 +31,7 @@ app.add_typer(worker_cli.worker_app, name="worker")
 app.add_typer(worker_cli.outbox_app, name="outbox")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(telecom_cli.app, name="telecom")
 
 
 @app.callback()
@@ -71,12 +73,20 @@ def serve(
 @app.command()
 def demo(
     limit: int | None = typer.Option(None, help="只加载前N条样例投诉 / load only N complaints"),
+    telecom: bool = typer.Option(
+        False, "--telecom", help="电信预处理演示（代替政务样例）/ the telecom demo instead"
+    ),
 ) -> None:
     """Load the demo org tree, users and real sample complaints. 加载演示数据。"""
     from complaintdesk.bootstrap import bootstrap
     from complaintdesk.services.demo import DEMO_PASSWORD, run_demo
 
     container = bootstrap()
+    if telecom:
+        from complaintdesk.services.demo_telecom import run_telecom_demo
+
+        telecom_cli.print_report(run_telecom_demo(container))
+        return
     report = run_demo(container, limit=limit)
     typer.echo(f"单位 units: {report.units}; 新用户 new users: {report.users}")
     if report.data_missing:
