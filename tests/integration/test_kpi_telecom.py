@@ -1,0 +1,154 @@
+"""Telecom KPIs (SPEC §7, §8.1) from the records: pre-processing levels, branch verdicts,
+subscriber counts and the admin's thresholds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from complaintdesk.bootstrap import Container
+from complaintdesk.domain.model import Action, DispatchMode, Event, Status
+from complaintdesk.domain.org import UnitKind, UnitLevel
+from complaintdesk.services import auth, handling, kpis
+from complaintdesk.services import complaints as svc
+from complaintdesk.services.evaluation import Period
+
+PERIOD = Period(2026, 11)
+
+
+def actor(container: Container, username: str) -> Any:
+    with container.uow() as uow:
+        user = uow.users.by_username(username)
+        assert user is not None
+        return auth.actor_for(uow, user)
+
+
+def test_preprocessing_and_branch_figures_come_from_the_records(
+    container: Container, org: dict[str, Any]
+) -> None:
+    now = container.clock.now()
+    cal = container.calendar
+    with container.uow() as uow:
+        branch = uow.units.add(
+            code="branch-a",
+            name="A市分公司",
+            level=UnitLevel.COUNTY,
+            kind=UnitKind.BRANCH,
+            parent=org["centre"],
+        )
+        uow.commit()
+    operator, leader, admin = (actor(container, n) for n in ("operator", "leader", "admin"))
+    ids = []
+    for _ in range(4):
+        with container.uow() as uow:
+            filed = svc.file_complaint(
+                uow,
+                svc.FileComplaint(content="手机没有信号，无法通话"),
+                actor=operator,
+                now=now,
+                calendar=cal,
+            )
+            svc.perform(uow, operator, filed.id, Action.ACCEPT, {}, now=now, calendar=cal)
+            ids.append(filed.id)
+    with container.uow() as uow:
+        for cid, level in ((ids[0], 1), (ids[1], 2)):
+            svc.perform(
+                uow,
+                operator,
+                cid,
+                Action.RESOLVE_AT_INTAKE,
+                {"resolution": "基站故障已恢复，已发短信", "level": level},
+                now=now,
+                calendar=cal,
+            )
+        for cid in ids[2:]:
+            handling.sign_off(
+                uow,
+                leader,
+                cid,
+                mode=DispatchMode.TRANSFER,
+                unit_id=branch.id,
+                opinion="同意",
+                now=now,
+                calendar=cal,
+            )
+            svc.perform(
+                uow,
+                actor(container, "dispatcher"),
+                cid,
+                Action.DISPATCH,
+                {"unit_id": branch.id, "mode": "transfer", "summary": "弱覆盖"},
+                now=now,
+                calendar=cal,
+            )
+        # The branch's verdict on the first ticket: network quality, fixed by optimisation.
+        uow.complaints.append_events(
+            ids[2],
+            [
+                Event(
+                    Action.ADD_NOTE,
+                    now,
+                    admin.user_id,
+                    Status.DISPATCHED,
+                    Status.DISPATCHED,
+                    data={"network_quality": True, "network_optimisation": True},
+                )
+            ],
+        )
+        uow.complaints.append_events(
+            ids[2],
+            [
+                Event(
+                    Action.REPLY,
+                    now,
+                    admin.user_id,
+                    Status.IN_PROGRESS,
+                    Status.REPLIED,
+                    data={"channel": "phone"},
+                )
+            ],
+        )
+        uow.commit()
+    with container.uow() as uow:
+        kpis.set_subscribers(uow, admin, branch.id, PERIOD, 20_000, now=now)
+        kpis.set_rules(
+            uow,
+            admin,
+            Period(2026, 1),
+            {
+                "complaint_rate_threshold": Decimal("0.5"),
+                "complaint_rate_penalty": Decimal(2),
+                "resolution_threshold": Decimal("0.9"),
+                "resolution_penalty": Decimal(3),
+                "optimisation_threshold": Decimal("0.3"),
+                "optimisation_bonus": Decimal(5),
+                "callback_failure_points": Decimal(1),
+            },
+            6,
+            now=now,
+        )
+    with container.uow() as uow:
+        ctx = kpis.context(uow, leader, PERIOD, cal)
+        result = kpis.telecom(uow, ctx)
+        assert result["summary"] == {
+            "tickets": 4,
+            "preprocessed": 2,
+            "success_rate": Decimal("50.00"),
+            "branch_tickets": 2,
+            "network_quality": 1,
+            "dispatch_accuracy": Decimal("50.00"),
+        }
+        [row] = result["branches"]
+        assert row["users"] == 20_000
+        assert row["complaints_per_10k"] == Decimal("1.00")  # 2 × 10,000 ÷ 20,000
+        assert row["resolution_rate"] == Decimal("50.00")
+        assert row["optimisation_share"] == Decimal("50.00")
+        # 1.00 > 0.5 → −2; 50% < 90% → −3; share 50% > 30% and rank 1 → +5.
+        assert row["points"] == Decimal("0.00")
+        assert (
+            row["complaint_rate_penalty"],
+            row["resolution_penalty"],
+            row["optimisation_bonus"],
+        ) == (Decimal("2.00"), Decimal("3.00"), Decimal("5.00"))
+        accurate = kpis.drilldown(uow, ctx, "branch_network_quality", branch.id)
+        assert [i["complaint_id"] for i in accurate["items"]] == [ids[2]]
