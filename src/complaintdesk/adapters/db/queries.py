@@ -123,9 +123,8 @@ class ComplaintQueries:
         Complainants and unit names are fetched in one query each for the whole page.
         """
         people = self._complainants({r.complainant_id for r in rows})
-        units = self._unit_names(
-            {r.owner_unit_id for r in rows} | {r.handling_unit_id for r in rows}
-        )
+        unit_ids: set[int | None] = {r.owner_unit_id for r in rows}
+        units = self._unit_names(unit_ids | {r.handling_unit_id for r in rows})
         views = [self._view(viewer, row, people, units, now) for row in rows]
         # "calendar unknown for YEAR": a deadline counted Monday–Friday only (issue 3).
         warnings = calendar_warnings(self.session, rows)
