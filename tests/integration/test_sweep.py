@@ -2,8 +2,8 @@
 
 Dates: complaints filed at START (Mon 30 Nov 2026, 09:00 Beijing) are due at the end of
 Mon 14 Dec (hand-checked in tests/unit/test_sla.py). With reminders 2 working days ahead,
-the reminder falls due after Thu 10 Dec; supervision after Mon 14; listing after Mon 21
-(5 working days: Tue 15 … Fri 18, Mon 21).
+the reminder falls due after Thu 10 Dec; supervision after Mon 14; listing 5 working days
+after the supervision.
 """
 
 from __future__ import annotations
@@ -128,8 +128,10 @@ def test_the_sweep_reminds_then_supervises_then_lists(
     assert run(container, "2026-12-14T20:00:00").examined == 0  # due tonight: nothing yet
     assert run(container, "2026-12-15T09:00:00").supervised == 1
     assert level(container, cid) == 2
-    assert run(container, "2026-12-21T20:00:00").examined == 0  # 5th overdue working day
-    assert run(container, "2026-12-22T09:00:00").listed == 1
+    # Supervised Tue 15 Dec: listed once still open 5 working days later (Wed 16 … Fri 18,
+    # Mon 21, Tue 22), i.e. from Wed 23.
+    assert run(container, "2026-12-22T20:00:00").listed == 0
+    assert run(container, "2026-12-23T09:00:00").listed == 1
     assert level(container, cid) == 3
     assert run(container, "2027-01-20T09:00:00").examined == 0  # top of the ladder
 

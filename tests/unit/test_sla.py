@@ -200,6 +200,29 @@ def test_the_ladder_reminds_supervises_and_lists_at_the_right_moments(
     assert step(now, level, reopens) == expected
 
 
+def test_the_listing_period_runs_from_the_supervision_when_that_came_later() -> None:
+    # First supervised on Mon 4 Jan 2027 (the worker was down): listing waits five working
+    # days from then, not from the deadline (Mon 14 Dec 2026).
+    late_supervision = at("2027-01-04T09:00:00+08:00")
+
+    def found(now: str) -> Action | None:
+        result = next_step(
+            status=Status.IN_PROGRESS,
+            overdue_level=2,
+            due_at=DUE,
+            reopen_count=0,
+            now=at(now),
+            calendar=CAL,
+            supervised_at=late_supervision,
+        )
+        return result.action if result else None
+
+    assert found("2027-01-04T09:00:01+08:00") is None
+    # 2027 is guessed Mon–Fri: Tue 5 … Fri 8, Mon 11 are the five working days.
+    assert found("2027-01-11T22:00:00+08:00") is None
+    assert found("2027-01-12T08:00:00+08:00") is Action.LIST_SUPERVISION
+
+
 def test_a_finished_complaint_is_never_chased() -> None:
     assert step("2027-01-30T09:00:00+08:00", status=Status.CLOSED) is None
     assert step("2027-01-30T09:00:00+08:00", status=Status.REPLIED) is None

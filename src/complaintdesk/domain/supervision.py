@@ -8,9 +8,12 @@ sweep (``services/sweep.py``) applies what :func:`next_step` says.
   deadline on Monday 14 Dec 2026, the reminder is due after Thursday 10 Dec, so the unit
   still has Friday 11 and Monday 14.
 - **Supervision (督办, level 2)** as soon as the deadline has passed.
-- **Listed supervision (挂牌督办, level 3)** when a supervised complaint is still open more
-  than ``LISTING_AFTER_WORKING_DAYS`` (5) working days after its deadline, or at once when
-  rectification failed a second time (the callback reopened it twice).
+- **Listed supervision (挂牌督办, level 3)** when a supervised complaint is still open and
+  overdue ``LISTING_AFTER_WORKING_DAYS`` (5) working days after it was supervised (or after
+  its deadline, if it was supervised by hand before the deadline), or at once when
+  rectification failed a second time (the callback reopened it twice). Counting from the
+  supervision gives the unit its "further period" even when the worker first meets a
+  complaint long after its deadline.
 
 A step never repeats for the same deadline: the level only goes up, and extending or
 reopening (a new deadline) resets it in the aggregate.
@@ -69,11 +72,15 @@ def reminder_at(
 
 
 def listing_at(
-    due_at: datetime, calendar: WorkingCalendar, after: int = LISTING_AFTER_WORKING_DAYS
+    due_at: datetime,
+    calendar: WorkingCalendar,
+    after: int = LISTING_AFTER_WORKING_DAYS,
+    supervised_at: datetime | None = None,
 ) -> datetime:
     """When a still-overdue supervised complaint is listed: end of the 5th working day
-    after the due day."""
-    return end_of_day(add_working_days(local_date(due_at), after, calendar))
+    after the later of its due day and the day it was supervised."""
+    since = max(due_at, supervised_at) if supervised_at is not None else due_at
+    return end_of_day(add_working_days(local_date(since), after, calendar))
 
 
 def next_step(
@@ -86,6 +93,7 @@ def next_step(
     calendar: WorkingCalendar,
     reminder_working_days: int = DEFAULT_REMINDER_WORKING_DAYS,
     listing_working_days: int = LISTING_AFTER_WORKING_DAYS,
+    supervised_at: datetime | None = None,
 ) -> Step | None:
     """The one step the sweep should take now, or None. One step per sweep: a complaint
     found long overdue is supervised first and listed by a later sweep."""
@@ -107,7 +115,8 @@ def next_step(
                 f"已超过办理时限（{due_text}），督办 / past the deadline ({due_text}): supervised",
                 {"rule": "overdue", "due_at": due_text, "overdue_working_days": late},
             )
-        if overdue_level == 2 and now > listing_at(due_at, calendar, listing_working_days):
+        listing = listing_at(due_at, calendar, listing_working_days, supervised_at)
+        if overdue_level == 2 and now > listing:
             return Step(
                 Action.LIST_SUPERVISION,
                 f"督办后逾期已达{late}个工作日仍未办结，挂牌督办"

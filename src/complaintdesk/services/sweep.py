@@ -10,9 +10,10 @@ may sweep at once:
 - everywhere the version compare-and-set refuses a step on a complaint that changed under
   us, and the outbox ``dedup_key`` refuses a notice already queued.
 
-The SQL filter is exact, not a guess: a complaint is a candidate only when
-:func:`complaintdesk.domain.supervision.next_step` will find a step for it, so a sweep over
-ten million complaints reads only those that are due.
+The SQL filter is exact for reminders and supervision (a complaint is a candidate only
+when :func:`complaintdesk.domain.supervision.next_step` will find a step for it) and a
+tight necessary condition for listing (5 working days past the deadline; the period really
+runs from the supervision), so a sweep over ten million complaints reads only a few.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from complaintdesk.adapters.db.tables import ComplaintRow, UnitRow, UserRow
+from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow, UnitRow, UserRow
 from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.domain import sla
 from complaintdesk.domain.errors import ConcurrencyConflict, InvalidInput
@@ -140,6 +141,9 @@ def sweep(
                     calendar=calendar,
                     reminder_working_days=reminder_working_days,
                     listing_working_days=listing_working_days,
+                    supervised_at=_supervised_at(uow.session, row.id)
+                    if complaint.overdue_level == 2
+                    else None,
                 )
                 if step is None:
                     continue
@@ -166,6 +170,16 @@ def sweep(
         if len(rows) < batch:
             break
     return report
+
+
+def _supervised_at(session: Session, complaint_id: int) -> datetime | None:
+    """When the complaint was last supervised (督办): the listing period runs from there."""
+    return session.scalar(
+        select(func.max(ComplaintEventRow.at)).where(
+            ComplaintEventRow.complaint_id == complaint_id,
+            ComplaintEventRow.action == Action.SUPERVISE.value,
+        )
+    )
 
 
 _METHODS = {
