@@ -214,3 +214,6 @@ def test_worker_once_runs_one_cycle_from_the_command_line(
     listed = runner.invoke(cli, ["outbox", "list", "--state", "failed"])
     assert listed.exit_code == 0
     assert runner.invoke(cli, ["outbox", "list", "--state", "nope"]).exit_code == 2
+    simulated = runner.invoke(cli, ["worker", "--now", "2026-12-10T09:00:00+08:00"])
+    assert simulated.exit_code == 0, simulated.output
+    assert runner.invoke(cli, ["worker", "--now", "next week"]).exit_code == 2

@@ -27,6 +27,11 @@ def run(
         max=30,
         help="逾期N个工作日后挂牌督办 / list after N overdue working days",
     ),
+    now: str | None = typer.Option(
+        None,
+        help="按指定时刻运行（演示与核对用，ISO 8601）/ run as if it were this moment (demos,"
+        " checks); implies --once",
+    ),
 ) -> None:
     """Run the sweep (催办/督办/挂牌督办) and deliver notifications. 运行后台任务。"""
     from complaintdesk.adapters.notify.registry import build_registry
@@ -34,7 +39,14 @@ def run(
     from complaintdesk.services.sweep import run_cycle
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    container = bootstrap()
+    clock = None
+    if now is not None:
+        from complaintdesk.entrypoints.cli.calendar import parse_moment
+        from complaintdesk.services.clock import FixedClock
+
+        clock = FixedClock(parse_moment(now))
+        once = True
+    container = bootstrap(clock=clock)
     registry = build_registry(container.settings)
     while True:
         report = run_cycle(
