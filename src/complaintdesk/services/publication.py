@@ -66,13 +66,15 @@ def published_cases(
             )
         )
     }
-    units = dict(
-        uow.session.execute(
+    # (A Result has keys(), so dict(result) would treat it as a mapping: build it by hand.)
+    units = {
+        uid: name
+        for uid, name in uow.session.execute(
             select(UnitRow.id, UnitRow.name).where(
                 UnitRow.id.in_({r.handling_unit_id or r.owner_unit_id for r in rows})
             )
-        ).tuples()
-    )
+        )
+    }
     replies: dict[int, str] = {}
     for complaint_id, reason in uow.session.execute(
         select(ComplaintEventRow.complaint_id, ComplaintEventRow.reason)
