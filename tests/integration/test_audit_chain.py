@@ -24,7 +24,11 @@ def _walk(api: Api, org: dict[str, Any]) -> int:
     for user, path, payload in [
         ("operator", "accept", {}),
         ("leader", "sign-off", {"mode": "transfer"}),
-        ("dispatcher", "dispatch", {"unit_id": org["housing"].id, "mode": "transfer", "summary": "s"}),
+        (
+            "dispatcher",
+            "dispatch",
+            {"unit_id": org["housing"].id, "mode": "transfer", "summary": "s"},
+        ),
         ("leader", "reveal-identity", {"reason": "核实身份以便回访"}),
     ]:
         response = api.post(user, f"/api/v1/complaints/{cid}/{path}", json=payload)
@@ -72,9 +76,7 @@ def test_editing_one_event_row_makes_verify_fail_and_name_it(
     assert f"complaint event {event_id} " in verdict.message and "edited" in verdict.message
 
 
-def test_editing_an_audit_row_is_named(
-    api: Api, org: dict[str, Any], container: Container
-) -> None:
+def test_editing_an_audit_row_is_named(api: Api, org: dict[str, Any], container: Container) -> None:
     _walk(api, org)
     with container.engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor_id = 999 WHERE id = 3"))
