@@ -37,7 +37,10 @@ services: ## start PostgreSQL if it is not running (the test suite needs it)
 browser-deps: ## install headless Chromium for the browser tests (Debian)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP) services browser-deps ## run the whole suite: lint, types, tests on SQLite and PostgreSQL
+mail-deps: ## install dovecot for the IMAP intake tests (Debian)
+	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
+
+test: $(STAMP) services browser-deps mail-deps ## run the whole suite: lint, types, tests on SQLite and PostgreSQL
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 	COMPLAINTDESK_TEST_PG_URL=$(PG_URL) $(BIN)/pytest -q

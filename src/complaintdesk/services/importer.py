@@ -17,17 +17,15 @@ import csv
 import hashlib
 import io
 import re
-import sys
 import time
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
+from sqlalchemy import Table as SqlTable
 from sqlalchemy import insert, or_, select
 
 from complaintdesk.adapters.db.tables import (
@@ -302,44 +300,42 @@ def resolve_columns(header: list[str], mapping: dict[str, str]) -> dict[str, int
 # --- one row --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _suspect_characters() -> re.Pattern[str]:
-    """Every character ``clean_text`` counts as binary (Cc except \\n\\t, Cs, Co, Cn)."""
-    bad = {"Cc", "Cs", "Co", "Cn"}
-    ranges: list[tuple[int, int]] = []
-    for cp in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(cp)) in bad and chr(cp) not in "\n\t":
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1] = (ranges[-1][0], cp)
-            else:
-                ranges.append((cp, cp))
-    parts = "".join(
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-        for a, b in ranges
-    )
-    return re.compile(f"[{parts}]")
-
-
 def fast_clean(value: Any, *, what_zh: str, what_en: str, required: bool, max_chars: int) -> str:
-    """``clean_text`` with its per-character scan replaced by one regex search.
+    """``clean_text`` with its per-character scan replaced by ``str.isprintable`` (C speed).
 
-    Gives the same answers: only text containing a suspect character takes the exact path.
+    Gives the same answers: ``isprintable`` is False for every character ``clean_text``
+    counts as binary (Cc, Cs, Co, Cn) and for a few harmless ones (Cf, Zs); only such text
+    takes the exact, slower path.
     """
     text = "" if value is None else str(value)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ")
     text = "\n".join(line.strip() for line in text.split("\n")).strip()
-    if text and len(text) <= max_chars and not _suspect_characters().search(text):
+    if (
+        text
+        and len(text) <= max_chars
+        and text.replace("\n", "").replace("\t", "").replace(" ", "").isprintable()
+    ):
         return text
     return clean_text(
         text, what_zh=what_zh, what_en=what_en, required=required, max_chars=max_chars
     )
 
 
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+
+
 def parse_time(value: Any, now: datetime) -> datetime:
     if value is None or (isinstance(value, str) and not value.strip()):
         return now
+    iso = _ISO.fullmatch(value.strip()) if isinstance(value, str) else None
     if isinstance(value, datetime):
         moment = value
+    elif iso is not None:  # the common layout, without strptime's cost
+        try:
+            y, mo, d, h, mi, se = (int(g) for g in iso.groups())
+            moment = datetime(y, mo, d, h, mi, se)
+        except ValueError as exc:
+            raise InvalidInput(f"时间“{value[:40]}”无效 / invalid time {value[:40]!r}") from exc
     else:
         text = str(value).strip()
         for fmt in TIME_FORMATS:
@@ -558,6 +554,11 @@ def _ref_of(values: list[Any], columns: dict[str, int]) -> str | None:
     return str(value)[:100] if value not in (None, "") else None
 
 
+def _table(model: Any) -> SqlTable:
+    # Core inserts on the Table: executemany with RETURNING, without the ORM bulk layer.
+    return cast(SqlTable, model.__table__)
+
+
 class _BatchWriter:
     """Writes batches of prepared rows: complainants, complaints and events."""
 
@@ -642,7 +643,9 @@ class _BatchWriter:
             )
         ids = list(
             self.session.scalars(
-                insert(ComplaintRow).returning(ComplaintRow.id, sort_by_parameter_order=True),
+                insert(_table(ComplaintRow)).returning(
+                    _table(ComplaintRow).c.id, sort_by_parameter_order=True
+                ),
                 complaint_rows,
             )
         )

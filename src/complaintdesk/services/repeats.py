@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -76,13 +77,23 @@ def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
+@lru_cache(maxsize=8192)
+def _signature(text: str) -> tuple[str, frozenset[str]]:
+    normal = normalise(text)
+    return normal, frozenset(bigrams(normal))
+
+
 def similarity(a: str, b: str) -> float:
-    na, nb = normalise(a), normalise(b)
+    na, sa = _signature(a)
+    nb, sb = _signature(b)
     if na == nb:
         return 1.0
     if not na or not nb:
         return 0.0
-    sa, sb = bigrams(na), bigrams(nb)
+    # Jaccard never exceeds the ratio of the set sizes: below the threshold, skip the set work
+    # (the score is then reported as 0 — "not near-identical" is all callers ask).
+    if min(len(sa), len(sb)) < NEAR_IDENTICAL * max(len(sa), len(sb)):
+        return 0.0
     return len(sa & sb) / len(sa | sb)
 
 
