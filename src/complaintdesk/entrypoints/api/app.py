@@ -32,8 +32,6 @@ from complaintdesk.entrypoints.api import (
     telecom,
 )
 from complaintdesk.entrypoints.web import public as web_public
-from complaintdesk.entrypoints.api import intake
-from complaintdesk.entrypoints.web import public as web_public
 from complaintdesk.services.auth import AuthenticationFailed
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
