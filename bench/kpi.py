@@ -1,0 +1,271 @@
+"""KPI queries over 1,000,000 complaints on PostgreSQL (target: each under 1 second).
+
+Creates a throw-away database, builds the schema and the demo org tree, generates a year of
+complaints and their events with set-based SQL (INSERT … SELECT generate_series), runs the
+dashboard queries as the centre's leader sees them, prints the timings, writes them to the
+``## KPIs`` section of docs/benchmarks.md, and drops the database.
+
+    .venv/bin/python bench/kpi.py [--complaints 1000000] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from complaintdesk.adapters.calendar import ChineseWorkingCalendar  # noqa: E402
+from complaintdesk.adapters.db.engine import make_engine  # noqa: E402
+from complaintdesk.adapters.db.schema import metadata  # noqa: E402
+from complaintdesk.bootstrap import bootstrap  # noqa: E402
+from complaintdesk.config import Settings  # noqa: E402
+from complaintdesk.domain.sla import SHANGHAI  # noqa: E402
+from complaintdesk.services import auth, evaluation, kpis  # noqa: E402
+from complaintdesk.services.clock import FixedClock  # noqa: E402
+from complaintdesk.services.demo import build_org, build_users  # noqa: E402
+from complaintdesk.services.evaluation import Period  # noqa: E402
+
+ADMIN_URL = os.environ.get(
+    "COMPLAINTDESK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+PERIOD = Period(2026, 6)
+RUNS = 5
+
+COMPLAINTS_SQL = """
+INSERT INTO complaints (
+    id, tracking_no, query_code_hash, status, channel, title, content, summary,
+    consent_publish, importance, owner_unit_id, owner_unit_path, handling_unit_id,
+    handling_unit_path, dispatch_mode, received_at, due_at, closed_at, extension_days,
+    extension_pending_days, overdue_level, reopen_count, return_count, callback_attempts,
+    double_deduction, repeat_of_id, version, created_at, updated_at)
+SELECT g,
+       'B' || lpad(g::text, 10, '0'),
+       md5(g::text),
+       CASE WHEN g % 10 < 7 THEN 'closed' WHEN g % 10 < 9 THEN 'in_progress' ELSE 'replied' END,
+       'phone', '基准测试投诉', '基准测试投诉内容', '摘要', false, 'ordinary',
+       :centre, :centre_path, u.id, u.path, 'transfer',
+       r.at, r.at + interval '14 days',
+       CASE WHEN g % 10 < 7 THEN r.at + interval '6 days' END,
+       CASE WHEN g % 17 = 0 THEN 5 ELSE 0 END, 0, 0,
+       CASE WHEN g % 53 = 0 THEN 1 ELSE 0 END, 0, 0, g % 53 = 0,
+       CASE WHEN g % 29 = 0 AND g > 1000 THEN g - 1000 END,
+       1, r.at, r.at
+FROM generate_series(1, :n) AS g
+CROSS JOIN LATERAL (
+    SELECT timestamp '2026-01-01 00:00' + (g::float8 / :n) * interval '365 days' AS at
+) r
+JOIN LATERAL (
+    SELECT id, path FROM bench_units WHERE idx = g % :units
+) u ON true
+"""
+
+# Each complaint's timeline: file, accept, dispatch, receive (most the same day), start,
+# reply, callback and close for the closed ones; extensions and failed callbacks for some.
+EVENTS_SQL = """
+INSERT INTO complaint_events (complaint_id, action, at, from_status, to_status, reason, data)
+SELECT c.id, s.action, c.received_at + s.offset_, NULL, 'registered', '', s.data
+FROM complaints c
+CROSS JOIN LATERAL (VALUES
+    ('file', interval '0', '{}'::jsonb, true),
+    ('accept', interval '1 hour', '{}'::jsonb, true),
+    ('dispatch', interval '2 hours',
+        jsonb_build_object('unit_id', c.handling_unit_id, 'mode', 'transfer'), true),
+    ('receive', CASE WHEN c.id % 5 = 0 THEN interval '3 days' ELSE interval '5 hours' END,
+        jsonb_build_object('unit_id', c.handling_unit_id), true),
+    ('start_handling', interval '3 days 1 hour', '{}'::jsonb, true),
+    ('approve_extension', interval '3 days 2 hours',
+        '{"working_days": 5}'::jsonb, c.extension_days > 0),
+    ('reply', CASE WHEN c.id % 13 = 0 THEN interval '20 days' ELSE interval '5 days' END,
+        '{"channel": "phone"}'::jsonb, c.status <> 'in_progress'),
+    ('start_callback', interval '5 days 2 hours', '{}'::jsonb, c.status = 'closed'),
+    ('record_callback', interval '6 days',
+        jsonb_build_object('outcome', CASE WHEN c.id % 9 = 0 THEN 'unsatisfied'
+            WHEN c.id % 4 = 0 THEN 'basically_satisfied' ELSE 'satisfied' END),
+        c.status = 'closed'),
+    ('close', interval '6 days',
+        jsonb_build_object('outcome', CASE WHEN c.id % 9 = 0 THEN 'unsatisfied'
+            WHEN c.id % 4 = 0 THEN 'basically_satisfied' ELSE 'satisfied' END),
+        c.status = 'closed'),
+    ('reopen', interval '6 days', '{"double_deduction": true}'::jsonb, c.reopen_count > 0),
+    ('supervise', interval '15 days', '{}'::jsonb, c.id % 31 = 0)
+) AS s(action, offset_, data, wanted)
+WHERE s.wanted
+"""
+
+
+def timed(label: str, run: Callable[[], Any], results: list[tuple[str, float, float]]) -> Any:
+    run()  # warm the cache once, as a dashboard that is used is warm
+    samples = []
+    value = None
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        value = run()
+        samples.append(time.perf_counter() - start)
+    results.append((label, min(samples), statistics.median(samples)))
+    print(
+        f"  {label:<58} best {min(samples) * 1000:7.1f} ms  median "
+        f"{statistics.median(samples) * 1000:7.1f} ms",
+        flush=True,
+    )
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--complaints", type=int, default=1_000_000)
+    parser.add_argument("--no-write", action="store_true", help="do not update the docs")
+    args = parser.parse_args()
+    name = f"cd_bench_kpi_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        run(engine, url, args)
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(engine: Any, url: str, args: argparse.Namespace) -> None:
+    metadata.create_all(engine)
+    clock = FixedClock(datetime(2027, 1, 10, 9, 0, tzinfo=SHANGHAI))
+    container = bootstrap(
+        Settings(database_url=url, demo_mode=True),
+        engine=engine,
+        clock=clock,
+        calendar=ChineseWorkingCalendar(),
+    )
+    with container.uow() as uow:
+        units = build_org(uow)
+        build_users(uow, units)
+        uow.commit()
+    bureaus = [u for u in units.values() if u.category is not None]
+    n = args.complaints
+    print(f"generating {n:,} complaints over 2026 for {len(bureaus)} units …", flush=True)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TEMP TABLE bench_units (idx int, id bigint, path text)"))
+        conn.execute(
+            text("INSERT INTO bench_units VALUES (:i, :id, :path)"),
+            [{"i": i, "id": u.id, "path": u.path} for i, u in enumerate(bureaus)],
+        )
+        conn.execute(
+            text(COMPLAINTS_SQL),
+            {
+                "n": n,
+                "units": len(bureaus),
+                "centre": units["centre"].id,
+                "centre_path": units["centre"].path,
+            },
+        )
+        conn.execute(text(EVENTS_SQL))
+        conn.execute(
+            text("SELECT setval(pg_get_serial_sequence('complaints', 'id'), :n)"), {"n": n}
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE complaints"))
+        conn.execute(text("VACUUM ANALYZE complaint_events"))
+        events = conn.execute(text("SELECT count(*) FROM complaint_events")).scalar_one()
+    load_seconds = time.perf_counter() - started
+    print(f"loaded {n:,} complaints and {events:,} events in {load_seconds:.0f} s", flush=True)
+
+    results: list[tuple[str, float, float]] = []
+    with container.uow() as uow:
+        user = uow.users.by_username("leader")
+        assert user is not None
+        actor = auth.actor_for(uow, user)
+        ctx = kpis.context(uow, actor, PERIOD, container.calendar)
+        housing = units["housing"].id
+        print(f"KPI queries for {PERIOD} as the centre's leader (best of {RUNS}):")
+        hot = timed(
+            "hotline dashboard: 14 figures × all units (1 query)",
+            lambda: kpis.hotline(uow, ctx),
+            results,
+        )
+        timed("telecom dashboard: 8 figures (1 query)", lambda: kpis.telecom(uow, ctx), results)
+        for figure in ("received", "responded", "closed_on_time", "satisfied"):
+            timed(
+                f"drill-down: {figure}, one unit",
+                lambda f=figure: kpis.drilldown(uow, ctx, f, housing),
+                results,
+            )
+        timed("trend: complaints per month, 12 months", lambda: kpis.trend(uow, ctx, 12), results)
+        timed(
+            "ranking table (unit evaluation)",
+            lambda: evaluation.ranking(uow, actor, PERIOD),
+            results,
+        )
+    row = next(u for u in hot["units"] if u["unit_id"] == housing)
+    print(f"housing {PERIOD}: {row['counts']} {row['rates']}")
+    if not args.no_write:
+        write_docs(n, events, load_seconds, results)
+
+
+def verdict(results: list) -> list[str]:
+    slow = [label for label, best, _ in results if best >= 1.0]
+    if not slow:
+        return ["Target met: every KPI query answers in under 1 second."]
+    return [
+        f"**Target (< 1 s) not met** by: {'; '.join(slow)}. `EXPLAIN ANALYZE` shows why:",
+        "each figure is its own GROUP BY that joins the month's events",
+        "(`ix_complaint_events_action_at`, ≈80k rows per action) to `complaints` by a parallel",
+        "hash join over a sequential scan of all complaints (the jurisdiction predicate is on",
+        "complaint paths), ≈1 s per figure, 14 figures. Next step: one month-of-events CTE",
+        "joined to complaints once, every figure a FILTER over it (the drill-down keeps the same",
+        "predicates), plus a narrow covering index on complaints for the join; a monthly rollup",
+        "only if that is still too slow.",
+    ]
+
+
+def write_docs(n: int, events: int, load_seconds: float, results: list) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    lines = [
+        "## KPIs",
+        "",
+        f"`bench/kpi.py` — {n:,} complaints over 2026 (≈{n // 12:,} a month) and "
+        f"{events:,} events, generated in {load_seconds:.0f} s with `INSERT … SELECT "
+        "generate_series` into a throw-away PostgreSQL database; queries for one month "
+        f"({PERIOD}) as the centre's leader (whole jurisdiction), warm cache, best and median "
+        f"of {RUNS}. Machine: 2 shared cores. Run: `.venv/bin/python bench/kpi.py`.",
+        "",
+        "| query | best | median |",
+        "|---|---:|---:|",
+        *[
+            f"| {label} | {best * 1000:.0f} ms | {median * 1000:.0f} ms |"
+            for label, best, median in results
+        ],
+        "",
+        *verdict(results),
+        "",
+    ]
+    section = "\n".join(lines)
+    text_ = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
+    pattern = re.compile(r"^## KPIs\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+    if pattern.search(text_):
+        text_ = pattern.sub(section + "\n", text_)
+    else:
+        text_ = text_.rstrip("\n") + "\n\n" + section
+    path.write_text(text_, encoding="utf-8")
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
