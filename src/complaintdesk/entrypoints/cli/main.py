@@ -12,6 +12,7 @@ from complaintdesk.entrypoints.cli import calendar as calendar_cli
 from complaintdesk.entrypoints.cli import competency as competency_cli
 from complaintdesk.entrypoints.cli import db as db_cli
 from complaintdesk.entrypoints.cli import intake as intake_cli
+from complaintdesk.entrypoints.cli import model as model_cli
 from complaintdesk.entrypoints.cli import telecom as telecom_cli
 from complaintdesk.entrypoints.cli import users as users_cli
 from complaintdesk.entrypoints.cli import worker as worker_cli
@@ -32,6 +33,7 @@ app.add_typer(worker_cli.outbox_app, name="outbox")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(telecom_cli.app, name="telecom")
+app.add_typer(model_cli.app, name="model")
 
 
 @app.callback()
