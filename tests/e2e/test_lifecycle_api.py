@@ -265,3 +265,19 @@ def test_an_appeal_opens_a_linked_case_at_the_next_level_up(api: Api, org: dict[
     assert old_events[-1]["data"]["new_tracking_no"] == new_no
     # The county does not see the case filed above it.
     assert api.get("operator-dongcheng", f"/api/v1/complaints/{new_case['id']}").status_code == 404
+
+
+def test_a_retried_filing_with_the_same_idempotency_key_files_once(api: Api) -> None:
+    body = {"content": "窗口工作人员态度恶劣", "channel": "phone"}
+    headers = {**api.headers("operator"), "Idempotency-Key": "call-20261130-0001"}
+    first = api.client.post("/api/v1/complaints", json=body, headers=headers)
+    again = api.client.post("/api/v1/complaints", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["tracking_no"] == first.json()["tracking_no"]
+    assert again.json()["query_code"] == first.json()["query_code"]
+    listed = api.get("operator", "/api/v1/complaints").json()["items"]
+    assert len(listed) == 1
+    other = api.client.post(
+        "/api/v1/complaints", json={**body, "content": "另一件事"}, headers=headers
+    )
+    assert other.status_code == 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from complaintdesk.adapters.db.queries import ComplaintFilter, ComplaintQueries
@@ -17,6 +17,7 @@ from complaintdesk.entrypoints.api import schemas as s
 from complaintdesk.entrypoints.api import schemas_handling as sh
 from complaintdesk.entrypoints.api.deps import ActorDep, ContainerDep, UowDep
 from complaintdesk.services import complaints as svc
+from complaintdesk.services import intake
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints 投诉"])
 
@@ -55,31 +56,50 @@ def _view_if_visible(
 
 @router.post("", status_code=201, response_model=s.FiledOut, summary="登记投诉 / file")
 def file_complaint(
-    body: s.ComplaintIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    body: s.ComplaintIn,
+    actor: ActorDep,
+    uow: UowDep,
+    container: ContainerDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="重试时携带同一值不会重复登记 / a retry with the same value files nothing",
+        ),
+    ] = None,
 ) -> s.FiledOut:
-    filed = svc.file_complaint(
+    result = intake.register(
         uow,
-        svc.FileComplaint(
-            content=body.content,
-            title=body.title,
-            channel=body.channel,
-            complained_unit_name=body.complained_unit_name,
-            complained_person=body.complained_person,
-            complainant=complainant_from(body.complainant),
-            consent_publish=body.consent_publish,
-            received_at=body.received_at,
-            owner_unit_id=body.owner_unit_id,
-            importance=body.importance,
+        intake.Intake(
+            complaint=svc.FileComplaint(
+                content=body.content,
+                title=body.title,
+                channel=body.channel,
+                complained_unit_name=body.complained_unit_name,
+                complained_person=body.complained_person,
+                complainant=complainant_from(body.complainant),
+                consent_publish=body.consent_publish,
+                received_at=body.received_at,
+                owner_unit_id=body.owner_unit_id,
+                importance=body.importance,
+            )
         ),
         actor=actor,
         now=container.clock.now(),
         calendar=container.calendar,
+        attachments_dir=container.settings.attachments_dir,
+        idempotency=intake.IdempotencyKey.of(
+            f"user:{actor.user_id}:file", idempotency_key, body.model_dump(mode="json")
+        ),
     )
+    if result.replayed:
+        response.status_code = 200
     return s.FiledOut(
-        id=filed.id,
-        tracking_no=filed.tracking_no,
-        query_code=filed.query_code,
-        complaint=_view(uow, container, actor, filed.id),
+        id=result.id,
+        tracking_no=result.tracking_no,
+        query_code=result.query_code,
+        complaint=_view_if_visible(uow, container, actor, result.id),
     )
 
 
