@@ -50,8 +50,9 @@ def month(api: Api, org: dict[str, Any], clock: FixedClock) -> dict[str, int]:
     housing, education = org["housing"].id, org["education"].id
     clock.moment = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)  # Tuesday
     ids = {}
-    for name in ("C1", "C2", "C3", "C4", "C5"):
-        ids[name] = file(api)["id"]
+    for i, name in enumerate(("C1", "C2", "C3", "C4", "C5")):
+        # five different complainants: the same caller twice would be linked as a repeat
+        ids[name] = file(api, complainant={"name": "王小明", "phone": f"1381234567{i}"})["id"]
         act(api, "operator", ids[name], "accept")
         dispatch(api, ids[name], education if name == "C5" else housing)
     clock.advance(hours=2)

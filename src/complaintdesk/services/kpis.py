@@ -36,13 +36,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     and_,
     case,
     exists,
     func,
     literal,
     select,
-    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -76,107 +76,141 @@ class Context:
     scope: ColumnElement[bool]
 
 
-@dataclass(frozen=True)
-class FigureDef:
-    key: str
-    label: str  # 中文 / English
-    group: str  # hotline / telecom
-    build: Callable[[Context], Select[Any]]
+# --- the row sources ---------------------------------------------------------------------------
+#
+# A figure counts rows of one of two sources, both read once per dashboard:
+#
+# - EVENTS: the month's events of the given actions joined to their (in-scope) complaint, with
+#   the unit each is attributed to — the unit named in the event data for dispatches and
+#   returns, the complaint's handling unit otherwise — and the complaint columns the figures
+#   test. A figure is "events with action in A and condition C".
+# - TICKETS: the complaints received in the month (in scope), attributed to the receiving unit.
+#
+# The dashboard reads a source once and counts every figure over it with
+# ``count(*) FILTER (WHERE <figure's condition>) … GROUP BY unit_id``; the drill-down selects the
+# rows of the same source that satisfy the same condition (see :func:`figure_condition`).
+
+EVENTS = "events"
+TICKETS = "tickets"
+UNIT_FROM_EVENT_DATA = (Action.DISPATCH.value, Action.RETURN_DISPATCH.value)
 
 
 def _in_period(column: Any, ctx: Context) -> ColumnElement[bool]:
     return and_(column >= ctx.period.start, column < ctx.period.end)
 
 
-def _rows(unit: Any, event: Any) -> Select[Any]:
-    """The common shape: unit, complaint id, tracking number, when."""
-    return select(
-        unit.label("unit_id"),
-        ComplaintRow.id.label("complaint_id"),
-        ComplaintRow.tracking_no.label("tracking_no"),
-        event.at.label("at"),
-    ).join(ComplaintRow, ComplaintRow.id == event.complaint_id)
-
-
-def _events(ctx: Context, actions: tuple[str, ...], unit_from_data: bool) -> tuple[Any, Select]:
-    e = aliased(ComplaintEventRow)
-    unit = e.data["unit_id"].as_integer() if unit_from_data else ComplaintRow.handling_unit_id
-    stmt = _rows(unit, e).where(
-        e.action.in_(actions) if len(actions) > 1 else e.action == actions[0],
-        _in_period(e.at, ctx),
-        ctx.scope,
+def _event_source(ctx: Context, actions: tuple[str, ...]) -> Subquery:
+    e = ComplaintEventRow
+    from_data = [a for a in actions if a in UNIT_FROM_EVENT_DATA]
+    data_unit = e.data["unit_id"].as_integer()
+    unit: Any
+    if len(from_data) == len(actions):
+        unit = data_unit
+    elif not from_data:
+        unit = ComplaintRow.handling_unit_id
+    else:
+        unit = case((e.action.in_(from_data), data_unit), else_=ComplaintRow.handling_unit_id)
+    return (
+        select(
+            unit.label("unit_id"),
+            e.complaint_id.label("complaint_id"),
+            ComplaintRow.tracking_no.label("tracking_no"),
+            e.at.label("at"),
+            e.action.label("action"),
+            e.data["outcome"].as_string().label("outcome"),
+            ComplaintRow.repeat_of_id.label("repeat_of_id"),
+            ComplaintRow.due_at.label("due_at"),
+            ComplaintRow.double_deduction.label("double_deduction"),
+        )
+        .join(ComplaintRow, ComplaintRow.id == e.complaint_id)
+        .where(e.action.in_(actions), _in_period(e.at, ctx), ctx.scope)
+        .subquery("month_events")
     )
-    if not unit_from_data:
-        stmt = stmt.where(ComplaintRow.handling_unit_id.is_not(None))
-    return e, stmt
 
 
-def _received(ctx: Context) -> Select[Any]:
-    return _events(ctx, (Action.DISPATCH.value,), True)[1]
+def _ticket_source(ctx: Context) -> Subquery:
+    return (
+        select(
+            ComplaintRow.owner_unit_id.label("unit_id"),
+            ComplaintRow.id.label("complaint_id"),
+            ComplaintRow.tracking_no.label("tracking_no"),
+            ComplaintRow.received_at.label("at"),
+        )
+        .where(_in_period(ComplaintRow.received_at, ctx), ctx.scope)
+        .subquery("month_tickets")
+    )
+
+
+Condition = Callable[[Context, Any], list[ColumnElement[bool]]]
+
+
+@dataclass(frozen=True)
+class FigureDef:
+    key: str
+    label: str  # 中文 / English
+    group: str  # hotline / telecom
+    source: str  # EVENTS / TICKETS
+    actions: tuple[str, ...] = ()  # EVENTS: the event actions a row may have
+    condition: Condition | None = None  # further conditions on a row of the source
+
+
+# --- figure conditions (``src`` is the source subquery; its columns are ``src.c.*``) -----------
 
 
 def _response_due(ctx: Context, at: Any) -> Any:
     """End of the first working day after the dispatch day, as a CASE over the month's days."""
-    whens = []
+    return case(
+        *[
+            (at < literal(day_end, UTCDateTime()), literal(due, UTCDateTime()))
+            for day_end, due in _response_dues(ctx)
+        ]
+    )
+
+
+def _response_dues(ctx: Context) -> list[tuple[datetime, datetime]]:
+    dues = []
     for day in ctx.period.days():
         next_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=sla.SHANGHAI)
         due = sla.due_after(next_day - timedelta(hours=12), RESPONSE_WORKING_DAYS, ctx.calendar)
-        whens.append((at < literal(next_day, UTCDateTime()), literal(due, UTCDateTime())))
-    return case(*whens)
+        dues.append((next_day, due))
+    return dues
 
 
-def _responded(ctx: Context) -> Select[Any]:
-    e, stmt = _events(ctx, (Action.DISPATCH.value,), True)
+def _responded(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
     r = aliased(ComplaintEventRow)
+    latest_due = max(due for _day_end, due in _response_dues(ctx))
     signed = exists().where(
-        r.complaint_id == e.complaint_id,
+        r.complaint_id == src.c.complaint_id,
         r.action == Action.RECEIVE.value,
+        r.at >= src.c.at,
+        r.at <= latest_due,  # implied by the next line; lets the index bound the range
+        r.at <= _response_due(ctx, src.c.at),
         # the unit it was dispatched to, not the next one after a return
-        r.data["unit_id"].as_integer() == e.data["unit_id"].as_integer(),
-        r.at >= e.at,
-        r.at <= _response_due(ctx, e.at),
+        r.data["unit_id"].as_integer() == src.c.unit_id,
     )
-    return stmt.where(signed)
+    return [signed]
 
 
-def _repeat(ctx: Context) -> Select[Any]:
-    return _received(ctx).where(ComplaintRow.repeat_of_id.is_not(None))
+def _repeat(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
+    return [src.c.repeat_of_id.is_not(None)]
 
 
-def _closed(ctx: Context) -> Select[Any]:
-    return _events(ctx, (Action.CLOSE.value,), False)[1]
-
-
-def _closed_on_time(ctx: Context) -> Select[Any]:
+def _closed_on_time(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
     r = aliased(ComplaintEventRow)
     last_reply = (
         select(func.max(r.at))
-        .where(r.complaint_id == ComplaintRow.id, r.action == Action.REPLY.value)
+        .where(r.complaint_id == src.c.complaint_id, r.action == Action.REPLY.value)
         .scalar_subquery()
     )
-    return _closed(ctx).where(last_reply <= ComplaintRow.due_at)
+    return [last_reply <= src.c.due_at]
 
 
-def _resolved(ctx: Context) -> Select[Any]:
-    e, stmt = _events(ctx, (Action.CLOSE.value,), False)
-    return stmt.where(e.data["outcome"].as_string().in_(SATISFIED))
+def _outcome_satisfied(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
+    return [src.c.outcome.in_(SATISFIED)]
 
 
-def _rated(ctx: Context) -> Select[Any]:
-    e, stmt = _events(ctx, (Action.RECORD_CALLBACK.value,), False)
-    return stmt.where(e.data["outcome"].as_string() != CallbackOutcome.UNREACHABLE.value)
-
-
-def _satisfied(ctx: Context) -> Select[Any]:
-    e, stmt = _events(ctx, (Action.RECORD_CALLBACK.value,), False)
-    return stmt.where(e.data["outcome"].as_string().in_(SATISFIED))
-
-
-def _simple(actions: tuple[str, ...], unit_from_data: bool = False) -> Callable[[Context], Select]:
-    return lambda ctx: _events(ctx, actions, unit_from_data)[1]
-
-
-# --- telecom -----------------------------------------------------------------------------------
+def _rated(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
+    return [src.c.outcome != CallbackOutcome.UNREACHABLE.value]
 
 
 def _latest_flag(complaint_id: Any, key: str) -> Any:
@@ -192,118 +226,125 @@ def _latest_flag(complaint_id: Any, key: str) -> Any:
     )
 
 
-def _tickets(ctx: Context) -> Select[Any]:
-    """All complaint tickets received in P, attributed to the receiving centre."""
-    return select(
-        ComplaintRow.owner_unit_id.label("unit_id"),
-        ComplaintRow.id.label("complaint_id"),
-        ComplaintRow.tracking_no.label("tracking_no"),
-        ComplaintRow.received_at.label("at"),
-    ).where(_in_period(ComplaintRow.received_at, ctx), ctx.scope)
-
-
-def _preprocessed(level: int) -> Callable[[Context], Select]:
-    def build(ctx: Context) -> Select[Any]:
+def _preprocessed(level: int) -> Condition:
+    def condition(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
         r = aliased(ComplaintEventRow)
-        return _tickets(ctx).where(
+        return [
             exists().where(
-                r.complaint_id == ComplaintRow.id,
+                r.complaint_id == src.c.complaint_id,
                 r.action == Action.RESOLVE_AT_INTAKE.value,
                 r.data["level"].as_integer() == level,
             )
-        )
+        ]
 
-    return build
-
-
-def _branch_tickets(ctx: Context) -> tuple[Any, Select[Any]]:
-    e, stmt = _events(ctx, (Action.DISPATCH.value,), True)
-    branch = aliased(UnitRow)
-    stmt = stmt.join(branch, branch.id == e.data["unit_id"].as_integer()).where(
-        branch.kind == UnitKind.BRANCH.value
-    )
-    return e, stmt
+    return condition
 
 
-def _branch_replied(ctx: Context) -> Select[Any]:
-    e, stmt = _branch_tickets(ctx)
+def _to_branch(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
+    branches = select(UnitRow.id).where(UnitRow.kind == UnitKind.BRANCH.value)
+    return [src.c.unit_id.in_(branches.scalar_subquery())]
+
+
+def _branch_replied(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
     r = aliased(ComplaintEventRow)
-    return stmt.where(
-        exists().where(
-            r.complaint_id == e.complaint_id, r.action == Action.REPLY.value, r.at >= e.at
-        )
+    replied = exists().where(
+        r.complaint_id == src.c.complaint_id, r.action == Action.REPLY.value, r.at >= src.c.at
     )
+    return [*_to_branch(ctx, src), replied]
 
 
-def _flagged(build: Callable[[Context], Select[Any]], key: str) -> Callable[[Context], Select]:
-    return lambda ctx: build(ctx).where(_latest_flag(ComplaintRow.id, key).is_(True))
+def _flagged(condition: Condition, key: str) -> Condition:
+    return lambda ctx, src: [
+        *condition(ctx, src),
+        _latest_flag(src.c.complaint_id, key).is_(True),
+    ]
 
 
-def _branch_failures(ctx: Context) -> Select[Any]:
-    return _branch_replied(ctx).where(ComplaintRow.double_deduction.is_(True))
+def _branch_failures(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
+    return [*_branch_replied(ctx, src), src.c.double_deduction.is_(True)]
 
+
+def _events(
+    key: str, label: str, group: str, actions: tuple[str, ...], cond: Condition | None = None
+) -> FigureDef:
+    return FigureDef(key, label, group, EVENTS, actions, cond)
+
+
+DISPATCH = (Action.DISPATCH.value,)
+CLOSE = (Action.CLOSE.value,)
+CALLBACK = (Action.RECORD_CALLBACK.value,)
 
 FIGURES: list[FigureDef] = [
-    FigureDef("received", "受理（派单）数 / dispatched to the unit", "hotline", _received),
-    FigureDef("responded", "按时签收数 / signed for within 1 working day", "hotline", _responded),
-    FigureDef("repeat", "重复投诉数 / repeat complaints", "hotline", _repeat),
-    FigureDef(
-        "returns",
-        "退单数 / returned dispatches",
-        "hotline",
-        _simple((Action.RETURN_DISPATCH.value,), True),
+    _events("received", "受理（派单）数 / dispatched to the unit", "hotline", DISPATCH),
+    _events(
+        "responded", "按时签收数 / signed for within 1 working day", "hotline", DISPATCH, _responded
     ),
-    FigureDef("closed", "办结数 / closed", "hotline", _closed),
-    FigureDef("closed_on_time", "按时办结数 / closed on time", "hotline", _closed_on_time),
-    FigureDef("resolved", "解决数 / resolved (callback)", "hotline", _resolved),
-    FigureDef("rated", "回访评价数 / rated callbacks", "hotline", _rated),
-    FigureDef("satisfied", "满意数 / satisfied callbacks", "hotline", _satisfied),
-    FigureDef(
+    _events("repeat", "重复投诉数 / repeat complaints", "hotline", DISPATCH, _repeat),
+    _events("returns", "退单数 / returned dispatches", "hotline", (Action.RETURN_DISPATCH.value,)),
+    _events("closed", "办结数 / closed", "hotline", CLOSE),
+    _events("closed_on_time", "按时办结数 / closed on time", "hotline", CLOSE, _closed_on_time),
+    _events("resolved", "解决数 / resolved (callback)", "hotline", CLOSE, _outcome_satisfied),
+    _events("rated", "回访评价数 / rated callbacks", "hotline", CALLBACK, _rated),
+    _events("satisfied", "满意数 / satisfied callbacks", "hotline", CALLBACK, _outcome_satisfied),
+    _events(
         "callback_failures",
         "回访属实未解决（加倍扣分）/ callback failures (double)",
         "hotline",
-        _simple((Action.REOPEN.value,)),
+        (Action.REOPEN.value,),
     ),
-    FigureDef(
+    _events(
         "extensions",
         "批准延期数 / approved extensions",
         "hotline",
-        _simple((Action.APPROVE_EXTENSION.value,)),
+        (Action.APPROVE_EXTENSION.value,),
     ),
-    FigureDef("reminders", "催办数 / reminders", "hotline", _simple(REMIND_ACTIONS)),
-    FigureDef("supervisions", "督办数 / supervisions", "hotline", _simple(SUPERVISE_ACTIONS)),
+    _events("reminders", "催办数 / reminders", "hotline", REMIND_ACTIONS),
+    _events("supervisions", "督办数 / supervisions", "hotline", SUPERVISE_ACTIONS),
+    _events("listed_supervisions", "挂牌督办数 / listed supervisions", "hotline", LISTED_ACTIONS),
+    FigureDef("tickets", "投诉工单总数 / all tickets", "telecom", TICKETS),
     FigureDef(
-        "listed_supervisions",
-        "挂牌督办数 / listed supervisions",
-        "hotline",
-        _simple(LISTED_ACTIONS),
+        "preprocessed_level_1",
+        "一级预处理解决 / level 1",
+        "telecom",
+        TICKETS,
+        condition=_preprocessed(1),
     ),
-    FigureDef("tickets", "投诉工单总数 / all tickets", "telecom", _tickets),
-    FigureDef("preprocessed_level_1", "一级预处理解决 / level 1", "telecom", _preprocessed(1)),
-    FigureDef("preprocessed_level_2", "二级预处理解决 / level 2", "telecom", _preprocessed(2)),
     FigureDef(
+        "preprocessed_level_2",
+        "二级预处理解决 / level 2",
+        "telecom",
+        TICKETS,
+        condition=_preprocessed(2),
+    ),
+    _events(
         "branch_tickets",
         "市分公司接收工单 / tickets to city branches",
         "telecom",
-        lambda ctx: _branch_tickets(ctx)[1],
+        DISPATCH,
+        _to_branch,
     ),
-    FigureDef(
+    _events(
         "branch_network_quality",
         "网络质量类工单 / network-quality tickets",
         "telecom",
-        _flagged(lambda ctx: _branch_tickets(ctx)[1], NETWORK_QUALITY_KEY),
+        DISPATCH,
+        _flagged(_to_branch, NETWORK_QUALITY_KEY),
     ),
-    FigureDef("branch_resolved", "分公司解决数 / resolved by branch", "telecom", _branch_replied),
-    FigureDef(
+    _events(
+        "branch_resolved", "分公司解决数 / resolved by branch", "telecom", DISPATCH, _branch_replied
+    ),
+    _events(
         "branch_optimised",
         "网优手段解决数 / solved by network optimisation",
         "telecom",
+        DISPATCH,
         _flagged(_branch_replied, NETWORK_OPTIMISATION_KEY),
     ),
-    FigureDef(
+    _events(
         "branch_callback_failures",
         "回访属实未解决 / callback failures",
         "telecom",
+        DISPATCH,
         _branch_failures,
     ),
 ]
@@ -319,30 +360,60 @@ def context(uow: SqlUnitOfWork, viewer: Actor, period: Period, calendar: Any) ->
     return Context(viewer, period, calendar, scope)
 
 
-def figure_rows(ctx: Context, key: str) -> Select[Any]:
-    """The rows behind one figure: the single definition both count and drill-down use."""
+def _figure(key: str) -> FigureDef:
     try:
-        return FIGURES_BY_KEY[key].build(ctx)
+        return FIGURES_BY_KEY[key]
     except KeyError:
         raise InvalidInput(
             f"未知指标“{key}” / unknown figure {key!r}; valid: {', '.join(FIGURES_BY_KEY)}"
         ) from None
 
 
+def _source(ctx: Context, source: str, actions: tuple[str, ...]) -> Subquery:
+    return _event_source(ctx, actions) if source == EVENTS else _ticket_source(ctx)
+
+
+def figure_condition(ctx: Context, figure: FigureDef, src: Any) -> ColumnElement[bool]:
+    """Whether a row of the figure's source counts for the figure: the one definition that
+    both the dashboard count and the drill-down apply."""
+    conditions: list[ColumnElement[bool]] = [src.c.unit_id.is_not(None)]
+    if figure.source == EVENTS:
+        conditions.append(src.c.action.in_(figure.actions))
+    if figure.condition is not None:
+        conditions.extend(figure.condition(ctx, src))
+    return and_(*conditions)
+
+
+def figure_rows(ctx: Context, key: str) -> Select[Any]:
+    """The rows behind one figure (unit, complaint, tracking number, when)."""
+    figure = _figure(key)
+    src = _source(ctx, figure.source, figure.actions)
+    return select(src.c.unit_id, src.c.complaint_id, src.c.tracking_no, src.c.at).where(
+        figure_condition(ctx, figure, src)
+    )
+
+
 def count_figures(uow: SqlUnitOfWork, ctx: Context, keys: list[str]) -> dict[str, dict[int, int]]:
-    """figure → unit → count, in one round trip (UNION ALL of GROUP BYs)."""
-    parts = []
-    for key in keys:
-        rows = figure_rows(ctx, key).subquery()
-        parts.append(
-            select(literal(key).label("figure"), rows.c.unit_id, func.count().label("n"))
-            .select_from(rows)
-            .group_by(rows.c.unit_id)
-        )
+    """figure → unit → count: one query per source, each reading the month once."""
+    figures = [_figure(k) for k in keys]
     result: dict[str, dict[int, int]] = {k: {} for k in keys}
-    for figure, unit_id, n in uow.session.execute(union_all(*parts)):
-        if unit_id is not None:
-            result[figure][int(unit_id)] = int(n)
+    for source in (EVENTS, TICKETS):
+        wanted = [f for f in figures if f.source == source]
+        if not wanted:
+            continue
+        actions = tuple(dict.fromkeys(a for f in wanted for a in f.actions))
+        src = _source(ctx, source, actions)
+        counts = [
+            func.count().filter(figure_condition(ctx, f, src)).label(f"n{i}")
+            for i, f in enumerate(wanted)
+        ]
+        stmt = (
+            select(src.c.unit_id, *counts).where(src.c.unit_id.is_not(None)).group_by(src.c.unit_id)
+        )
+        for unit_id, *ns in uow.session.execute(stmt):
+            for f, n in zip(wanted, ns, strict=True):
+                if n:
+                    result[f.key][int(unit_id)] = int(n)
     return result
 
 
@@ -351,14 +422,17 @@ def drilldown(
 ) -> dict[str, Any]:
     rows = figure_rows(ctx, key).subquery()
     stmt = (
-        select(rows.c.complaint_id, rows.c.tracking_no, rows.c.at)
+        select(
+            rows.c.complaint_id, rows.c.tracking_no, rows.c.at, func.count().over().label("total")
+        )
         .where(rows.c.unit_id == unit_id)
         .order_by(rows.c.at, rows.c.complaint_id)
+        .limit(limit)
     )
-    total = int(uow.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    fetched = uow.session.execute(stmt).all()
+    total = int(fetched[0].total) if fetched else 0
     items = [
-        {"complaint_id": r.complaint_id, "tracking_no": r.tracking_no, "at": r.at}
-        for r in uow.session.execute(stmt.limit(limit))
+        {"complaint_id": r.complaint_id, "tracking_no": r.tracking_no, "at": r.at} for r in fetched
     ]
     return {
         "period": str(ctx.period),
