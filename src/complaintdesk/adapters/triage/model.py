@@ -153,7 +153,7 @@ class RoutingModel:
         """Write the model file; returns its size in bytes."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self._payload(), path, compress=3)
+        joblib.dump(self._payload(), path, compress=1)
         return path.stat().st_size
 
     def _payload(self) -> dict[str, Any]:
