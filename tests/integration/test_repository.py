@@ -14,7 +14,7 @@ from complaintdesk.bootstrap import Container
 from complaintdesk.domain.errors import ConcurrencyConflict, NotFound
 from complaintdesk.domain.model import Action, DispatchMode, Status
 from complaintdesk.domain.org import Actor
-from complaintdesk.services import auth
+from complaintdesk.services import auth, handling
 from complaintdesk.services import complaints as svc
 from complaintdesk.services.clock import FixedClock
 
@@ -37,6 +37,21 @@ def file(container: Container, who: str = "operator", **overrides: Any) -> svc.F
             uow,
             command,
             actor=actor(container, who),
+            now=container.clock.now(),
+            calendar=container.calendar,
+        )
+
+
+def sign_off(container: Container, cid: int, mode: DispatchMode = DispatchMode.TRANSFER) -> None:
+    """The leader's sign-off (签批) that every dispatch needs first."""
+    with container.uow() as uow:
+        handling.sign_off(
+            uow,
+            actor(container, "leader"),
+            cid,
+            mode=mode,
+            unit_id=None,
+            opinion="",
             now=container.clock.now(),
             calendar=container.calendar,
         )
@@ -96,6 +111,7 @@ def test_the_second_of_two_concurrent_actions_fails_loudly(container: Container,
     """Both sessions read version 1 before either writes; only one write may win."""
     filed = file(container)
     perform(container, "operator", filed.id, Action.ACCEPT)
+    sign_off(container, filed.id)
     both_read = threading.Barrier(2, timeout=30)
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -130,13 +146,13 @@ def test_the_second_of_two_concurrent_actions_fails_loudly(container: Container,
     for t in threads:
         t.join(timeout=60)
     assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "won"]
-    assert "conflict:3" in outcomes
+    assert "conflict:4" in outcomes
     winner = int(next(o for o in outcomes if o.startswith("won")).split(":")[1])
     with container.uow() as uow:
         stored = uow.complaints.get(filed.id)
         events = uow.complaints.events(filed.id)
     assert stored.handling_unit_id == winner
-    assert stored.version == 3
+    assert stored.version == 4
     assert [e.action for e in events].count(Action.DISPATCH) == 1
 
 
@@ -144,6 +160,7 @@ def test_a_viewer_sees_only_complaints_in_their_subtree(container: Container, or
     prefecture = file(container)
     county = file(container, who="operator-dongcheng")
     perform(container, "operator", prefecture.id, Action.ACCEPT)
+    sign_off(container, prefecture.id)
     perform(
         container,
         "dispatcher",

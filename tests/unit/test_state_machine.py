@@ -61,6 +61,14 @@ CALLS: dict[Action, Callable[[Complaint], Any]] = {
     Action.APPEAL: lambda c: c.appeal(
         NOW, 7, reason="不服", new_case_id=2, new_tracking_no="TS2", to_unit_id=1
     ),
+    Action.INSTRUCT: lambda c: c.instruct(NOW, 7, instruction="请依法办理"),
+    Action.SIGN_OFF: lambda c: c.sign_off(NOW, 7, mode=DispatchMode.TRANSFER),
+    Action.TAKE_OVER: lambda c: c.take_over(NOW, 7, to_unit_id=1, reason="提级办理"),
+    Action.RULE_ON_RETURN: lambda c: c.rule_on_return(NOW, 7, upheld=True, reason="退单成立"),
+    Action.RECORD_FINDINGS: lambda c: c.record_findings(
+        NOW, 7, finding="substantiated", facts="属实"
+    ),
+    Action.SUBMIT_REPORT: lambda c: c.submit_report(NOW, 7, report="已整改"),
 }
 
 # Where each legal action leads (None: the status does not change).
@@ -83,6 +91,12 @@ TARGET: dict[Action, Status | None] = {
     Action.RECORD_CALLBACK: Status.CLOSED,
     Action.ARCHIVE: Status.ARCHIVED,
     Action.APPEAL: None,
+    Action.INSTRUCT: None,
+    Action.SIGN_OFF: None,
+    Action.TAKE_OVER: Status.ACCEPTED,
+    Action.RULE_ON_RETURN: None,
+    Action.RECORD_FINDINGS: None,
+    Action.SUBMIT_REPORT: None,
 }
 
 
@@ -95,6 +109,10 @@ def prepare(action: Action, status: Status) -> Complaint:
     )
     if action in {Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION}:
         complaint.extension_pending_days = 5
+    if action is Action.DISPATCH:  # a dispatch needs the leader's sign-off (签批)
+        complaint.signed_off = {"mode": DispatchMode.TRANSFER.value, "unit_id": None}
+    if action is Action.SUBMIT_REPORT:  # only a transferred complaint is reported
+        complaint.dispatch_mode = DispatchMode.TRANSFER
     return complaint
 
 
@@ -135,9 +153,14 @@ def test_it_requires_an_explanation_and_authority_to_refuse_acceptance() -> None
 
 
 def test_a_transfer_needs_a_summary_but_self_handling_does_not() -> None:
+    signed = {"mode": DispatchMode.TRANSFER.value, "unit_id": None}
     with pytest.raises(InvalidInput, match="转办摘要"):
-        make(Status.ACCEPTED).dispatch(NOW, 7, unit_id=5, mode=DispatchMode.TRANSFER)
-    complaint = make(Status.ACCEPTED)
+        make(Status.ACCEPTED, signed_off=signed).dispatch(
+            NOW, 7, unit_id=5, mode=DispatchMode.TRANSFER
+        )
+    complaint = make(
+        Status.ACCEPTED, signed_off={"mode": DispatchMode.SELF_HANDLE.value, "unit_id": None}
+    )
     complaint.dispatch(NOW, 7, unit_id=1, mode=DispatchMode.SELF_HANDLE)
     assert complaint.status is Status.DISPATCHED
     assert complaint.dispatch_mode is DispatchMode.SELF_HANDLE

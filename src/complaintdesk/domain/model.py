@@ -241,7 +241,8 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
         {Status.REGISTERED, Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED}
     ),
     Action.SIGN_OFF: frozenset({Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED}),
-    Action.TAKE_OVER: OPEN_STATUSES,
+    # 提级 takes an accepted case; a registered one is simply filed again higher up.
+    Action.TAKE_OVER: OPEN_STATUSES - {Status.REGISTERED},
     Action.RULE_ON_RETURN: frozenset({Status.RETURNED}),
     Action.RECORD_FINDINGS: frozenset({Status.IN_PROGRESS, Status.REPLIED}),
     Action.SUBMIT_REPORT: frozenset({Status.REPLIED, Status.CALLBACK, Status.CLOSED}),
@@ -802,12 +803,11 @@ class Complaint:
         self.dispatch_mode = None
         self.signed_off = None
         self.extension_pending_days = 0
-        target = Status.REGISTERED if self.status is Status.REGISTERED else Status.ACCEPTED
         return self._record(
             Action.TAKE_OVER,
             now,
             actor_id,
-            to=target,
+            to=Status.ACCEPTED,
             reason=reason,
             from_unit_id=from_unit,
             to_unit_id=to_unit_id,
