@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from complaintdesk.adapters.calendar import ChineseWorkingCalendar, OverrideLoader
 from complaintdesk.adapters.db.engine import make_engine, make_session_factory
 from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.adapters.triage.facade import Triage, build_triage
 from complaintdesk.config import Settings, get_settings
 from complaintdesk.domain.sla import WorkingCalendar
 from complaintdesk.services.clock import Clock, SystemClock
@@ -27,6 +29,12 @@ class Container:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory)
+
+    @cached_property
+    def triage(self) -> Triage:
+        """Routing model + rule layers, loaded on first use (commands that file nothing
+        never pay for loading a model)."""
+        return build_triage(self.settings.triage_model, self.settings.triage_threshold)
 
 
 def bootstrap(

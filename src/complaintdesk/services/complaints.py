@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from complaintdesk.adapters.db.queries import revealed_complainant
 from complaintdesk.adapters.db.repository import NewComplainant
 from complaintdesk.adapters.db.tables import ComplainantRow, ComplaintRow
 from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.adapters.triage.facade import Triage, TriageResult
 from complaintdesk.domain import sla
 from complaintdesk.domain.errors import (
     ConcurrencyConflict,
@@ -83,8 +85,14 @@ def file_complaint(
     calendar: sla.WorkingCalendar,
     default_unit_id: int | None = None,
     commit: bool = True,
+    triage: Triage | None = None,
 ) -> FiledComplaint:
-    """Register a complaint: tracking number, secret query code, first event, deadline."""
+    """Register a complaint: tracking number, secret query code, first event, deadline.
+
+    With ``triage``, the complaint carries routing, scope and importance suggestions with
+    their reasons; a confident routing also sets the department label. Suggestions only:
+    people decide on acceptance, importance and dispatch.
+    """
     if actor is not None and not actor.may(Action.FILE):
         raise PermissionDenied("无权登记投诉 / not allowed to register complaints")
     content = clean_text(command.content, what_zh="投诉内容", what_en="complaint text")
@@ -103,6 +111,8 @@ def file_complaint(
     if received_at > now:
         raise InvalidInput("接收时间不能晚于现在 / received_at is in the future")
 
+    if triage is not None and command.triage is None:
+        command = _with_suggestions(command, triage.suggest(title, content))
     day = sla.local_date(now).strftime("%Y%m%d")
     tracking_no = f"TS{day}-{uow.complaints.next_sequence(f'ts-{day}'):06d}"
     code = new_query_code()
@@ -147,6 +157,13 @@ def file_complaint(
     if commit:
         uow.commit()
     return FiledComplaint(complaint_id, tracking_no, code, complaint.version)
+
+
+def _with_suggestions(command: FileComplaint, result: TriageResult) -> FileComplaint:
+    label = command.department_label
+    if label is None and result.routing and not result.needs_dispatcher:
+        label = result.routing[0].label
+    return dataclasses.replace(command, triage=result.to_dict(masked=True), department_label=label)
 
 
 # --- actions on an existing complaint ---------------------------------------------

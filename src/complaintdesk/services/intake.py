@@ -24,6 +24,7 @@ from complaintdesk.adapters.db.tables_intake import (
     RepresentativeRow,
 )
 from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.adapters.triage.facade import Triage
 from complaintdesk.domain import sla
 from complaintdesk.domain.errors import InvalidInput
 from complaintdesk.domain.model import MAX_REPRESENTATIVES
@@ -163,6 +164,7 @@ def register(
     idempotency: IdempotencyKey | None = None,
     default_unit_id: int | None = None,
     commit: bool = True,
+    triage: Triage | None = None,
 ) -> Registered:
     """File one complaint with everything that came with it; all or nothing."""
     reps = check_group(intake.group) if intake.group is not None else []
@@ -208,6 +210,7 @@ def register(
         calendar=calendar,
         default_unit_id=default_unit_id,
         commit=False,
+        triage=triage,
     )
     actor_id = actor.user_id if actor else None
     if match is not None:

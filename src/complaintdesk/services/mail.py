@@ -142,6 +142,7 @@ def _file(
         now=now,
         calendar=container.calendar,
         attachments_dir=container.settings.attachments_dir,
+        triage=container.triage,
         default_unit_id=_centre_id(uow),
         commit=False,
     )

@@ -89,6 +89,7 @@ def file_complaint(
         now=container.clock.now(),
         calendar=container.calendar,
         attachments_dir=container.settings.attachments_dir,
+        triage=container.triage,
         idempotency=intake.IdempotencyKey.of(
             f"user:{actor.user_id}:file", idempotency_key, body.model_dump(mode="json")
         ),

@@ -125,6 +125,7 @@ def register(
         now=container.clock.now(),
         calendar=container.calendar,
         attachments_dir=container.settings.attachments_dir,
+        triage=container.triage,
         idempotency=intake.IdempotencyKey.of(
             f"user:{actor.user_id}", idempotency_key, body.model_dump(mode="json")
         ),

@@ -85,6 +85,7 @@ def file_public(
         now=container.clock.now(),
         calendar=container.calendar,
         attachments_dir=container.settings.attachments_dir,
+        triage=container.triage,
         idempotency=intake.IdempotencyKey.of(
             "public", idempotency_key, body.model_dump(mode="json")
         ),

@@ -101,6 +101,7 @@ async def submit_complaint(
             now=container.clock.now(),
             calendar=container.calendar,
             attachments_dir=container.settings.attachments_dir,
+            triage=container.triage,
             idempotency=intake.IdempotencyKey.of(
                 "web-form",
                 form_token or None,
