@@ -163,3 +163,33 @@ def test_the_fake_is_deterministic() -> None:
     assert first == fake.suggest("噪音", "工地夜间施工噪音").to_dict()
     assert first["routing"] == [{"label": "环境保护", "confidence": 0.5}]
     assert first["needs_dispatcher"] is True
+
+
+def test_the_features_equal_sklearns_tfidf_with_the_same_vocabulary(model: RoutingModel) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = [normalise(t) for t in ["小区噪音扰民 noisy", "学校收费\t学校", "", "未知字符ǂ"]]
+    for ours in (model.char_vectorizer, model.word_vectorizer):
+        theirs = TfidfVectorizer(
+            analyzer=ours.kind,
+            token_pattern=r"(?u)\S+" if ours.kind == "word" else None,
+            lowercase=False,
+            ngram_range=ours.ngram_range,
+            sublinear_tf=True,
+            vocabulary=ours.vocabulary,
+        )
+        theirs.fit(docs)
+        theirs.idf_ = ours.idf
+        assert abs(ours.transform(docs) - theirs.transform(docs)).max() < 1e-6
+
+
+def test_max_features_keeps_the_most_frequent_terms() -> None:
+    from complaintdesk.adapters.triage.features import NgramTfidf
+
+    vec = NgramTfidf("word", (1, 1), min_df=1, max_features=2).fit(["a a a b b c", "a b d"])
+    assert sorted(vec.vocabulary) == ["a", "b"]
+    assert NgramTfidf("char", (1, 2), min_df=2).fit(["abc", "abd"]).vocabulary == {
+        "a": 0,
+        "ab": 1,
+        "b": 2,
+    }

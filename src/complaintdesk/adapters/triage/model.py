@@ -20,10 +20,10 @@ from typing import Any
 import joblib
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.svm import LinearSVC
 
+from complaintdesk.adapters.triage.features import NgramTfidf
 from complaintdesk.adapters.triage.text import normalise, tokenise_all, tokenizer_name
 
 MODEL_FORMAT = "complaintdesk-routing"
@@ -66,13 +66,18 @@ class Prediction:
 @dataclass
 class RoutingModel:
     labels: list[str]
-    word_vectorizer: TfidfVectorizer
-    char_vectorizer: TfidfVectorizer
+    word_vectorizer: NgramTfidf
+    char_vectorizer: NgramTfidf
     coef: np.ndarray  # (n_classes, n_features) float32
     intercept: np.ndarray
     temperature: float
     config: TrainConfig
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # scipy copies a non-contiguous dense operand on every product (~8 ms for 300k x 7),
+        # so keep the transposed weights contiguous once.
+        self._weights = np.ascontiguousarray(self.coef.T)
 
     # -- training ---------------------------------------------------------------------------
     @classmethod
@@ -99,7 +104,6 @@ class RoutingModel:
         words = tokenise_all(norm)
         say("fitting TF-IDF / 构建特征")
         x = _stack(word_vec.fit_transform(words), char_vec.fit_transform(norm), config.word_weight)
-        _drop_stop_words(word_vec, char_vec)
         say(f"{x.shape[1]} features; calibrating on {config.calibration_folds} folds / 校准")
         scores = _out_of_fold_scores(x, y, len(classes), config)
         temperature = _fit_temperature(scores, y) if scores is not None else 1.0
@@ -115,6 +119,8 @@ class RoutingModel:
             "class_counts": {k: counts[k] for k in classes},
             "rows": len(texts),
             "features": int(x.shape[1]),
+            "word_features": word_vec.n_features,
+            "char_features": char_vec.n_features,
             "tokenizer": tokenizer_name(),
             "temperature": temperature,
             "config": asdict(config),
@@ -134,7 +140,7 @@ class RoutingModel:
         )
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        scores = np.asarray(self.features(texts) @ self.coef.T) + self.intercept
+        scores = np.asarray(self.features(texts) @ self._weights) + self.intercept
         return _softmax(scores / self.temperature)
 
     def predict(self, texts: Sequence[str], k: int = 3) -> list[Prediction]:
@@ -202,7 +208,7 @@ def data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _vectorizers(config: TrainConfig, n_classes: int, n_rows: int) -> tuple[TfidfVectorizer, ...]:
+def _vectorizers(config: TrainConfig, n_classes: int, n_rows: int) -> tuple[NgramTfidf, ...]:
     # Budget: 4 bytes per class per feature for float32 coefficients plus ~60 bytes of
     # vocabulary per feature, so dozens of classes still fit the file-size cap.
     budget = int(config.size_budget_mb * 1e6 / (4 * n_classes + 60))
@@ -210,30 +216,9 @@ def _vectorizers(config: TrainConfig, n_classes: int, n_rows: int) -> tuple[Tfid
     char_cap = min(config.max_char_features, budget - word_cap)
     # On tiny archives a term seen once may be all there is for a rare class.
     min_df = 1 if n_rows < 200 else config.min_df
-    common = {"sublinear_tf": True, "min_df": min_df, "dtype": np.float32}
-    word = TfidfVectorizer(
-        token_pattern=r"(?u)\S+",
-        lowercase=False,
-        ngram_range=config.word_ngrams,
-        max_features=word_cap,
-        **common,
-    )
-    char = TfidfVectorizer(
-        analyzer="char",
-        lowercase=False,
-        ngram_range=config.char_ngrams,
-        max_features=char_cap,
-        **common,
-    )
+    word = NgramTfidf("word", config.word_ngrams, min_df, word_cap)
+    char = NgramTfidf("char", config.char_ngrams, min_df, char_cap)
     return word, char
-
-
-def _drop_stop_words(*vectorizers: TfidfVectorizer) -> None:
-    # sklearn keeps every pruned term in stop_words_; it is only for introspection and can be
-    # larger than the vocabulary itself.
-    for vec in vectorizers:
-        if hasattr(vec, "stop_words_"):
-            vec.stop_words_ = None
 
 
 def _stack(words: sparse.spmatrix, chars: sparse.spmatrix, word_weight: float) -> sparse.csr_matrix:
