@@ -17,7 +17,7 @@ from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.bootstrap import Container
 from complaintdesk.config import Settings
 from complaintdesk.domain.errors import InvalidInput
-from complaintdesk.services import importer
+from complaintdesk.services import audit, importer
 
 SAMPLE = Settings().resolved_data_dir() / "teddycup2020c" / "fj2_sample_495.csv"
 HEADER = ["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "一级标签"]
@@ -69,6 +69,9 @@ def test_the_teddy_cup_sample_imports_once_and_a_second_import_adds_nothing(
         assert row.channel == "import" and row.status == "registered"
         assert row.content.startswith("A3区大道西行便道")  # the scraped padding is gone
         assert row.due_at is not None and row.tracking_no.startswith("TS20261130-")
+        # hundreds of events chained in one commit (PostgreSQL writes them with COPY)
+        verdict = audit.verify(uow)
+    assert verdict.ok and verdict.checked == events, verdict.message
 
 
 def test_a_gbk_file_is_read_and_bad_rows_are_reported_with_row_numbers(
@@ -171,3 +174,80 @@ def test_the_import_command_shows_progress_and_writes_an_error_report(
     assert (tmp_path / "cli.errors.csv").is_file()
     refused = CliRunner().invoke(app, ["import", str(tmp_path / "missing.csv")])
     assert refused.exit_code == 2
+
+
+def test_an_import_in_several_batches_links_repeats_and_keeps_the_audit_chain_intact(
+    container: Container, org: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "BATCH", 2)
+    letter = "小区门口的路灯已经坏了一个多月，多次反映无人维修，晚上出行很不安全"
+    first = run(
+        container,
+        write_csv(
+            tmp_path / "first.csv",
+            [
+                [1, "U1", "路灯", "2026-11-01 10:00:00", letter, ""],
+                [2, "U2", "噪音", "2026-11-01 11:00:00", "工地夜间施工噪音扰民", ""],
+                [3, "U1", "路灯", "2026-11-02 10:00:00", letter + "。", ""],  # next batch
+                [4, "U1", "路灯", "2026-11-02 12:00:00", letter + "！", ""],  # same batch as 3
+                [5, "U3", "其他", "2026-11-02 13:00:00", letter, ""],  # another contact
+            ],
+        ),
+    )
+    second = run(
+        container,
+        write_csv(
+            tmp_path / "second.csv",
+            [[6, "U1", "路灯", "2026-11-20 09:00:00", letter + "！！", ""]],
+        ),
+    )
+    assert (first.imported, first.repeats, second.imported, second.repeats) == (5, 2, 1, 1)
+    with container.uow() as uow:
+        rows = {
+            r.external_ref: r
+            for r in uow.session.execute(
+                select(ComplaintRow.id, ComplaintRow.external_ref, ComplaintRow.repeat_of_id)
+            )
+        }
+        original = rows["import:1"].id
+        # every repeat points at the first complaint of its chain, in a batch or stored
+        assert [rows[f"import:{n}"].repeat_of_id for n in range(1, 7)] == [
+            None,
+            None,
+            original,
+            original,
+            None,
+            original,
+        ]
+        actions = uow.session.execute(
+            select(ComplaintEventRow.complaint_id, ComplaintEventRow.action)
+        ).all()
+    assert sorted(a for _, a in actions) == ["file"] * 6 + ["link_repeat"] * 3
+    assert len({c for c, a in actions if a == "file"}) == 6
+    with container.uow() as uow:
+        verdict = audit.verify(uow)
+    assert verdict.ok, verdict.message
+    assert verdict.checked == 9  # one entry per event
+
+
+def test_a_database_failure_in_a_later_batch_stores_nothing_of_an_atomic_import(
+    container: Container, org: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    monkeypatch.setattr(importer, "BATCH", 2)
+    run(container, write_csv(tmp_path / "one.csv", [[1, "U1", "a", "", "第一件投诉", ""]]))
+    with container.uow() as uow:
+        taken = uow.session.scalar(select(ComplaintRow.tracking_no))
+        assert taken is not None and taken.endswith("-000001")
+        # a complaint already holds the number the second batch will be given
+        uow.session.execute(update(ComplaintRow).values(tracking_no=taken[:-1] + "4"))
+        uow.commit()
+    rows = [[n, f"U{n}", "t", "", f"第{n}件不同的投诉内容", ""] for n in range(2, 6)]
+    with pytest.raises(IntegrityError):
+        run(container, write_csv(tmp_path / "four.csv", rows), atomic=True)
+    assert counts(container) == (1, 1)
+    with container.uow() as uow:
+        verdict = audit.verify(uow)
+    assert verdict.ok and verdict.checked == 1, verdict.message

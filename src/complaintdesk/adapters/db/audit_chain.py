@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, exists, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from complaintdesk.adapters.db.tables import ComplaintEventRow
@@ -26,6 +28,7 @@ from complaintdesk.adapters.db.tables_access import AuditEntryRow, AuditHeadRow
 GENESIS = "0" * 64
 _COMPLAINTS = "audit_complaint_ids"
 _PENDING = "audit_pending"
+_EVENTS = "audit_staged_events"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -51,6 +54,20 @@ def event_detail(row: ComplaintEventRow) -> dict[str, Any]:
         "to_status": row.to_status,
         "reason": row.reason,
         "data": row.data or {},
+    }
+
+
+def event_detail_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`event_detail` of an event given as its column values (a bulk writer's row)."""
+    return {
+        "complaint_id": values["complaint_id"],
+        "action": values["action"],
+        "at": _iso(values["at"]),
+        "actor_id": values["actor_id"],
+        "from_status": values["from_status"],
+        "to_status": values["to_status"],
+        "reason": values["reason"],
+        "data": values["data"] or {},
     }
 
 
@@ -92,6 +109,26 @@ def stage(
     )
 
 
+def stage_events(session: Session, events: Iterable[Mapping[str, Any]]) -> None:
+    """Chain complaint events a bulk writer has stored outside the ORM (COPY, raw executemany).
+
+    Each mapping holds the event's column values as stored, ``id`` included, with JSON-native
+    ``data``; the events are chained at commit like any other, without being read back.
+    """
+    staged = session.info.setdefault(_EVENTS, [])
+    for values in events:
+        staged.append(
+            {
+                "kind": f"event:{values['action']}",
+                "at": values["at"],
+                "actor_id": values["actor_id"],
+                "complaint_id": values["complaint_id"],
+                "event_id": values["id"],
+                "detail": event_detail_of(values),
+            }
+        )
+
+
 # --- noticing events, whichever way they were written --------------------------------
 
 
@@ -119,13 +156,15 @@ def _notice_event_objects(session: Session, _ctx: Any, _instances: Any) -> None:
 def _forget(session: Session) -> None:
     session.info.pop(_COMPLAINTS, None)
     session.info.pop(_PENDING, None)
+    session.info.pop(_EVENTS, None)
 
 
 @event.listens_for(Session, "before_commit")
 def _chain(session: Session) -> None:
     complaint_ids = session.info.pop(_COMPLAINTS, set())
     pending = session.info.pop(_PENDING, [])
-    if not complaint_ids and not pending:
+    staged = session.info.pop(_EVENTS, [])
+    if not complaint_ids and not pending and not staged:
         return
     session.flush()
     entries: list[dict[str, Any]] = []
@@ -147,6 +186,12 @@ def _chain(session: Session) -> None:
                     "detail": event_detail(row),
                 }
             )
+    if staged:
+        # Staged events were written outside the ORM, so the query above did not see them
+        # unless the same complaints also got ORM events; chain each once, in id order.
+        have = {e["event_id"] for e in entries}
+        entries.extend(e for e in staged if e["event_id"] not in have)
+        entries.sort(key=lambda e: e["event_id"])
     entries.extend(pending)
     if entries:
         _append(session, entries)
@@ -170,17 +215,69 @@ def _append(session: Session, entries: list[dict[str, Any]]) -> None:
     values = []
     for entry in entries:
         last_id += 1
-        row = AuditEntryRow(id=last_id, **entry)
-        row.prev_hash = last_hash
-        last_hash = entry_hash(last_hash, entry_body(row))
-        row.hash = last_hash
-        values.append({**entry, "id": last_id, "prev_hash": row.prev_hash, "hash": row.hash})
-    session.execute(insert(AuditEntryRow), values)
+        # entry_body() of the row about to be stored, without building ORM objects.
+        body = {
+            "id": last_id,
+            "at": _iso(entry["at"]),
+            "kind": entry["kind"],
+            "actor_id": entry["actor_id"],
+            "complaint_id": entry["complaint_id"],
+            "event_id": entry["event_id"],
+            "detail": entry["detail"] or {},
+        }
+        prev_hash, last_hash = last_hash, entry_hash(last_hash, body)
+        values.append({**entry, "id": last_id, "prev_hash": prev_hash, "hash": last_hash})
+    _insert_entries(session, values)
     session.execute(
         update(AuditHeadRow)
         .where(AuditHeadRow.id == 1)
         .values(last_id=last_id, last_hash=last_hash)
     )
+
+
+_COPY_FROM = 100  # entries; below this a plain INSERT is as quick
+_ENTRY_COLUMNS = (
+    "id",
+    "at",
+    "kind",
+    "actor_id",
+    "complaint_id",
+    "event_id",
+    "detail",
+    "prev_hash",
+    "hash",
+)
+
+
+def _insert_entries(session: Session, values: list[dict[str, Any]]) -> None:
+    """Store chained entries: Core executemany, or ``COPY`` for a bulk import on PostgreSQL."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or len(values) < _COPY_FROM:
+        connection.execute(insert(AuditEntryRow.__table__), values)  # type: ignore[arg-type]
+        return
+    raw: Any = connection.connection.driver_connection
+    statement = f"COPY audit_log ({', '.join(_ENTRY_COLUMNS)}) FROM STDIN"
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for v in values:
+                at = v["at"]
+                if at.tzinfo is None:  # as UTCDateTime refuses it
+                    raise ValueError("naive datetime given to a UTC column")
+                copy.write_row(
+                    (
+                        v["id"],
+                        at.astimezone(UTC).replace(tzinfo=None),
+                        v["kind"],
+                        v["actor_id"],
+                        v["complaint_id"],
+                        v["event_id"],
+                        canonical(v["detail"] or {}),
+                        v["prev_hash"],
+                        v["hash"],
+                    )
+                )
+    except raw.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, raw.Error) from exc
 
 
 # --- verification ------------------------------------------------------------------------
