@@ -262,3 +262,39 @@ def test_notices_are_written_in_chinese() -> None:
     assert subject == "【督办】投诉 TS20261130-000001 已超期"
     assert "西州住房和城乡建设局：" in body and "2026-12-14 23:59" in body
     assert sms.startswith("【投诉中心】督办：投诉TS20261130-000001")
+
+
+LADDER = [
+    (Action.REMIND, Complaint.remind, 1),
+    (Action.SUPERVISE, Complaint.supervise, 2),
+    (Action.LIST_SUPERVISION, Complaint.list_supervision, 3),
+]
+
+
+@pytest.mark.parametrize(("action", "method", "level"), LADDER)
+@pytest.mark.parametrize("status", list(Status))
+def test_a_ladder_step_is_allowed_exactly_while_the_clock_runs_and_keeps_the_status(
+    action: Action, method: Any, level: int, status: Status
+) -> None:
+    from complaintdesk.domain.errors import IllegalTransition
+    from complaintdesk.domain.model import OPEN_STATUSES
+
+    complaint = _self_handled()
+    complaint.status = status
+    if status not in OPEN_STATUSES:
+        with pytest.raises(IllegalTransition):
+            method(complaint, at("2026-12-15T09:00:00+08:00"), 7, reason="督办")
+        assert complaint.pending_events == []
+        return
+    event = method(complaint, at("2026-12-15T09:00:00+08:00"), 7, reason=" 督办 ")
+    assert (event.action, event.from_status, event.to_status) == (action, status, status)
+    assert complaint.status is status
+    assert complaint.overdue_level == level == event.data["overdue_level"]
+    assert event.reason == "督办"
+
+
+def test_a_manual_reminder_never_lowers_the_level() -> None:
+    complaint = _self_handled()
+    complaint.supervise(at("2026-12-15T09:00:00+08:00"), 7)
+    complaint.remind(at("2026-12-16T09:00:00+08:00"), 7)
+    assert complaint.overdue_level == 2
