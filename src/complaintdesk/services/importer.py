@@ -21,14 +21,15 @@ import re
 import secrets
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 
-from sqlalchemy import JSON, func, or_, select, text
+from sqlalchemy import JSON, BigInteger, String, any_, bindparam, func, or_, select, text
 from sqlalchemy import Table as SqlTable
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 from complaintdesk.adapters.db import audit_chain
@@ -604,20 +605,26 @@ class _Store:
             column.type.dialect_impl(self.dialect).bind_processor(self.dialect),
         )
 
+    def among(self, column: Any, values: Iterable[Any], kind: type[Any] = String) -> Any:
+        """``column IN (…)``; on PostgreSQL ``= ANY(:array)``, one parameter, not thousands."""
+        if self.postgres:
+            return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))
+        return column.in_(list(values))
+
     def ids(self, table: SqlTable, count: int) -> list[int]:
         if count == 0:
             return []
         connection = self.session.connection()
         if self.postgres:
-            return list(
-                connection.scalars(
-                    text(
-                        "SELECT nextval(pg_get_serial_sequence(:t, 'id'))"
-                        " FROM generate_series(1, :n)"
-                    ),
-                    {"t": table.name, "n": count},
-                )
+            # One row holding the array: thousands of ids without thousands of result rows.
+            values = connection.scalar(
+                text(
+                    "SELECT array_agg(nextval(pg_get_serial_sequence(:t, 'id')))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"t": table.name, "n": count},
             )
+            return [int(v) for v in values]
         top = connection.scalar(select(func.coalesce(func.max(table.c.id), 0)))
         return list(range(int(top or 0) + 1, int(top or 0) + 1 + count))
 
@@ -755,7 +762,7 @@ class _BatchWriter:
         existing = set(
             self.session.scalars(
                 select(ComplaintRow.external_ref).where(
-                    ComplaintRow.external_ref.in_([r.ref for r in batch])
+                    self.store.among(ComplaintRow.external_ref, [r.ref for r in batch])
                 )
             )
         )
@@ -891,26 +898,52 @@ class _BatchWriter:
         latest = max(r.received_at for r in fresh)
         contact = []
         if users:
-            contact.append(ComplainantRow.external_user.in_(users))
+            contact.append(self.store.among(ComplainantRow.external_user, users))
         if phones:
-            contact.append(ComplainantRow.phone.in_(phones))
-        stored = self.session.execute(
-            select(
-                ComplaintRow.id,
-                ComplaintRow.tracking_no,
-                ComplaintRow.repeat_of_id,
-                ComplaintRow.content,
-                ComplaintRow.received_at,
-                ComplainantRow.external_user,
-                ComplainantRow.phone,
+            contact.append(self.store.among(ComplainantRow.phone, phones))
+        # Two steps: the complainants with these contacts (few, often none: then the batch
+        # only needs comparing with itself), then their complaints in the window by the
+        # complainant_id index — rather than one join the planner may turn into a scan of
+        # every complaint for each batch.
+        people = {
+            row.id: row
+            for row in self.session.execute(
+                select(ComplainantRow.id, ComplainantRow.external_user, ComplainantRow.phone).where(
+                    or_(*contact)
+                )
             )
-            .join(ComplainantRow, ComplainantRow.id == ComplaintRow.complainant_id)
-            .where(
-                or_(*contact),
-                ComplaintRow.received_at >= earliest,
-                ComplaintRow.received_at <= latest,
+        }
+        stored: list[_Stored] = []
+        if people:
+            rows = self.session.execute(
+                select(
+                    ComplaintRow.id,
+                    ComplaintRow.tracking_no,
+                    ComplaintRow.repeat_of_id,
+                    ComplaintRow.content,
+                    ComplaintRow.received_at,
+                    ComplaintRow.complainant_id,
+                )
+                .where(
+                    self.store.among(ComplaintRow.complainant_id, people, BigInteger),
+                    ComplaintRow.received_at >= earliest,
+                    ComplaintRow.received_at <= latest,
+                )
+                .order_by(ComplaintRow.id)
             )
-        ).all()
+            for row in rows:
+                person = people[row.complainant_id]
+                stored.append(
+                    _Stored(
+                        row.id,
+                        row.tracking_no,
+                        row.repeat_of_id,
+                        row.content,
+                        row.received_at,
+                        person.external_user,
+                        person.phone,
+                    )
+                )
         by_contact: dict[str, list[tuple[datetime, Any]]] = {}
         for s in stored:
             for key in (
@@ -959,6 +992,16 @@ class _BatchWriter:
             return str(candidate.tracking_no)
         value = self.session.scalar(select(ComplaintRow.tracking_no).where(ComplaintRow.id == root))
         return str(value or "")
+
+
+class _Stored(NamedTuple):
+    id: int
+    tracking_no: str
+    repeat_of_id: int | None
+    content: str
+    received_at: datetime
+    external_user: str | None
+    phone: str | None
 
 
 @dataclass(frozen=True)
