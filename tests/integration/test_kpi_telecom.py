@@ -152,3 +152,11 @@ def test_preprocessing_and_branch_figures_come_from_the_records(
         ) == (Decimal("2.00"), Decimal("3.00"), Decimal("5.00"))
         accurate = kpis.drilldown(uow, ctx, "branch_network_quality", branch.id)
         assert [i["complaint_id"] for i in accurate["items"]] == [ids[2]]
+        # Every telecom figure drills down to exactly the tickets it counts.
+        counts = kpis.count_figures(uow, ctx, kpis.TELECOM_KEYS)
+        assert counts["branch_resolved"] == {branch.id: 1}
+        assert counts["preprocessed_level_2"] == {org["centre"].id: 1}
+        for figure, per_unit in counts.items():
+            for unit_id, n in per_unit.items():
+                rows = kpis.drilldown(uow, ctx, figure, unit_id)
+                assert rows["count"] == n == len(rows["items"]), figure

@@ -192,6 +192,8 @@ class ComplaintEventRow(Base):
     __table_args__ = (
         Index("ix_complaint_events_complaint_id_id", "complaint_id", "id"),
         Index("ix_complaint_events_action_at", "action", "at"),
+        # KPI look-ups per complaint: last reply, receipt after a dispatch (migration 0007)
+        Index("ix_complaint_events_complaint_id_action_at", "complaint_id", "action", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
