@@ -93,18 +93,27 @@ def run(folds: int) -> dict[str, Any]:
     raw_model = RoutingModel.train([r["text"] for r in raw], [r["一级标签"] for r in raw])
     intake = _rows("official_testset_unlabeled_2801.csv")
     texts = [f"{r['留言主题']} {r['留言详情']}" for r in intake]
-    started = time.perf_counter()
-    raw_model.predict(texts)
-    rows_per_second = len(texts) / (time.perf_counter() - started)
+    # The machine is shared, so report the best of three wall-clock runs and the rate per second
+    # of this process's own CPU time (what an idle core would give, roughly).
+    walls, cpus = [], []
+    for _ in range(3):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        raw_model.predict(texts)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - started_cpu)
+    rows_per_second = len(texts) / min(walls)
+    rows_per_cpu_second = len(texts) / min(cpus)
 
     triage = ModelTriage(raw_model)
     triage.suggest("预热", "warm up")
-    latencies = []
+    latencies, cpu_latencies = [], []
     for r in intake[:1000]:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         triage.suggest(r["留言主题"], r["留言详情"])
         latencies.append((time.perf_counter() - started) * 1000)
+        cpu_latencies.append((time.process_time() - started_cpu) * 1000)
     latencies.sort()
+    cpu_latencies.sort()
     results["full_model"] = {
         "rows": len(seg),
         "train_seconds": round(train_seconds, 1),
@@ -113,12 +122,15 @@ def run(folds: int) -> dict[str, Any]:
         "oof": full.metadata["metrics"],
     }
     results["predict_rows_per_second"] = round(rows_per_second)
+    results["predict_rows_per_cpu_second"] = round(rows_per_cpu_second)
     results["predict_rows"] = len(texts)
     results["mean_chars"] = round(statistics.mean(len(t) for t in texts))
     results["suggest_ms"] = {
         "p50": round(latencies[len(latencies) // 2], 2),
         "p95": round(latencies[int(len(latencies) * 0.95)], 2),
         "max": round(latencies[-1], 2),
+        "cpu_p50": round(cpu_latencies[len(cpu_latencies) // 2], 2),
+        "cpu_p95": round(cpu_latencies[int(len(cpu_latencies) * 0.95)], 2),
         "calls": len(latencies),
     }
     results["machine"]["load_average_end"] = _load_average()
@@ -153,10 +165,11 @@ def _section(r: dict[str, Any]) -> str:
             f"| model file | ≤ 50 MB | {full['size_mb']} MB |",
             f"| prediction, one process, {r['predict_rows']:,} intake messages "
             f"(mean {r['mean_chars']} chars) | ≥ 2,000 rows/s | {r['predict_rows_per_second']:,} "
-            "rows/s |",
+            f"rows/s wall (best of 3); {r['predict_rows_per_cpu_second']:,} rows per CPU-second |",
             f"| `Triage.suggest()` per complaint ({r['suggest_ms']['calls']} calls) "
             "| p95 ≤ 20 ms | "
-            f"p50 {r['suggest_ms']['p50']} ms, p95 {r['suggest_ms']['p95']} ms |",
+            f"p50 {r['suggest_ms']['p50']} ms, p95 {r['suggest_ms']['p95']} ms wall; CPU time "
+            f"p50 {r['suggest_ms']['cpu_p50']} ms, p95 {r['suggest_ms']['cpu_p95']} ms |",
             "",
             f"CV training time per fold: {seg['train_seconds']} s (segmented), "
             f"{raw['train_seconds']} s (raw). Prediction rate inside CV: "
@@ -179,7 +192,29 @@ def write_docs(results: dict[str, Any], notes: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-NOTES_FILE = ROOT / "bench" / "triage_notes.md"
+NOTES = """
+What limits it, measured rather than guessed:
+
+- **Accuracy.** A linear model on word and character n-grams reaches the published BERT range
+  on the full 9,210 messages but not the 0.95 target. Top-3 accuracy is 0.995: the errors are
+  between neighbouring topics that overlap in wording (construction noise: 城乡建设 or 环境保护;
+  property and shops: 城乡建设 or 商贸旅游), which bag-of-n-grams cannot separate further.
+  The raw subset is the weaker figure mostly because each fold trains on only 2,210 messages
+  (30% of 附件2); the same model trained on 7,368 segmented messages scores ~0.93. More
+  labelled archive — which dispatcher corrections add — is the lever. Tried and not kept
+  (5-fold, macro-F1): SVM C 0.5 instead of 1 on the raw subset (0.8915 vs 0.8916); the word
+  block weighted 0.5 (first segmented fold 0.929 vs 0.928); character 2–4 grams instead of 1–3
+  in a prototype (−0.016 raw); logistic regression instead of the SVM (−0.001 to −0.005 raw,
+  3× slower to train). Nothing was tuned to the 7 labels.
+- **Throughput.** Each message of ~440 characters yields ~1,800 n-grams, and each costs one
+  dictionary look-up; the loops already run in C (regex `findall`, `Counter`, key intersection;
+  the matrices equal sklearn's `TfidfVectorizer`, which loops in Python), so what is left is
+  hashing and memory look-ups. The 2,000 rows/s target is not met on this shared machine; a
+  compiled hashing featuriser or dropping character trigrams would be the next steps (the
+  latter costs accuracy).
+- **Latency and training** are within target on CPU time; wall-clock figures include waiting for
+  a core while other engineers' test suites run on the same two cores.
+"""
 
 
 def main() -> None:
@@ -194,8 +229,7 @@ def main() -> None:
         results[key].pop("per_class", None)
     print(json.dumps(results, ensure_ascii=False, indent=2))
     if not args.no_write:
-        notes = NOTES_FILE.read_text(encoding="utf-8") if NOTES_FILE.exists() else ""
-        write_docs(results, notes)
+        write_docs(results, NOTES)
 
 
 if __name__ == "__main__":
