@@ -6,7 +6,9 @@ would only measure the "already imported" skip). Repeat detection still runs on 
 
     .venv/bin/python bench/import.py [--rows 400000] [--only sqlite|postgresql]
 
-Prints complaints per second; record the figures in docs/benchmarks.md (## Import).
+Prints complaints per second, the load average (the development machine is shared) and the CPU
+seconds spent by the importer process and, on PostgreSQL, by its server backends; record the
+figures in docs/benchmarks.md (## Import).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import tempfile
 import time
 import uuid
@@ -24,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from complaintdesk.adapters.db import migrate
 from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow
-from complaintdesk.bootstrap import bootstrap
+from complaintdesk.bootstrap import Container, bootstrap
 from complaintdesk.config import Settings
 from complaintdesk.services import importer
 from complaintdesk.services.demo import build_org
@@ -55,6 +58,30 @@ def make_file(target: Path, rows: int) -> int:
     return written
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _backend_cpu(container: Container) -> dict[int, float]:
+    """CPU seconds of this database's PostgreSQL backends (server on this machine)."""
+    if container.engine.dialect.name != "postgresql":
+        return {}
+    with container.engine.connect() as conn:
+        pids = conn.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(pid)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
 def run(url: str, path: Path, label: str) -> None:
     migrate.upgrade(url)
     container = bootstrap(Settings(database_url=url, demo_mode=True))
@@ -62,9 +89,13 @@ def run(url: str, path: Path, label: str) -> None:
         build_org(uow)
         uow.commit()
     table = importer.read_table(path)
+    load = os.getloadavg()[0]
+    backends, cpu = _backend_cpu(container), _own_cpu()
     started = time.perf_counter()
     report = importer.import_rows(container, table, importer.ImportOptions(source="bench"))
     seconds = time.perf_counter() - started
+    cpu = _own_cpu() - cpu
+    server = sum(v - backends.get(pid, 0.0) for pid, v in _backend_cpu(container).items())
     with container.uow() as uow:
         complaints = uow.session.scalar(select(func.count(ComplaintRow.id)))
         events = uow.session.scalar(select(func.count(ComplaintEventRow.id)))
@@ -73,6 +104,11 @@ def run(url: str, path: Path, label: str) -> None:
         f" {report.imported / seconds:,.0f} complaints/s"
         f" (rows {report.rows}, errors {len(report.errors)}, repeats {report.repeats};"
         f" stored {complaints} complaints, {events} events)",
+        flush=True,
+    )
+    print(
+        f"{label}: load average {load:.1f} -> {os.getloadavg()[0]:.1f};"
+        f" CPU s: importer {cpu:.1f}" + (f", PostgreSQL backend {server:.1f}" if server else ""),
         flush=True,
     )
     again = time.perf_counter()

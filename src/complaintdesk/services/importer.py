@@ -22,6 +22,7 @@ import secrets
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -523,9 +524,23 @@ def import_rows(
     rows: Iterator[tuple[int, list[Any]]] = table.rows
     if options.atomic:
         rows = iter(list(rows))  # a malformed file fails here, before anything is written
-    with container.uow() as uow:
+    # One writer thread: while it waits on the database for batch k, this thread reads and
+    # checks batch k + 1. Batches are still written and committed one after the other, in
+    # file order, by one session; the pool is left (and the batch in flight finished) before
+    # the unit of work is, so an error rolls back exactly what it did before.
+    with (
+        container.uow() as uow,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as pool,
+    ):
         owner = _owner(uow.session, options.owner_unit_id)
         writer = _BatchWriter(uow, container, owner, now)
+
+        def store(batch: list[Prepared]) -> None:
+            writer.write(batch, report)
+            if not options.atomic:
+                uow.commit()
+
+        in_flight: Future[None] | None = None
         batch: list[Prepared] = []
         for number, values in rows:
             report.rows += 1
@@ -540,12 +555,14 @@ def import_rows(
             seen.add(row.ref)
             batch.append(row)
             if len(batch) >= BATCH:
-                writer.write(batch, report)
+                if in_flight is not None:
+                    in_flight.result()
+                    if progress:
+                        progress(table.done())
+                in_flight = pool.submit(store, batch)
                 batch = []
-                if not options.atomic:
-                    uow.commit()
-                if progress:
-                    progress(table.done())
+        if in_flight is not None:
+            in_flight.result()
         if batch:
             writer.write(batch, report)
         uow.commit()
