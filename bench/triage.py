@@ -195,17 +195,20 @@ def write_docs(results: dict[str, Any], notes: str) -> None:
 NOTES = """
 What limits it, measured rather than guessed:
 
-- **Accuracy.** A linear model on word and character n-grams reaches the published BERT range
-  on the full 9,210 messages but not the 0.95 target. Top-3 accuracy is 0.995: the errors are
-  between neighbouring topics that overlap in wording (construction noise: 城乡建设 or 环境保护;
-  property and shops: 城乡建设 or 商贸旅游), which bag-of-n-grams cannot separate further.
-  The raw subset is the weaker figure mostly because each fold trains on only 2,210 messages
-  (30% of 附件2); the same model trained on 7,368 segmented messages scores ~0.93. More
-  labelled archive — which dispatcher corrections add — is the lever. Tried and not kept
-  (5-fold, macro-F1): SVM C 0.5 instead of 1 on the raw subset (0.8915 vs 0.8916); the word
-  block weighted 0.5 (first segmented fold 0.929 vs 0.928); character 2–4 grams instead of 1–3
-  in a prototype (−0.016 raw); logistic regression instead of the SVM (−0.001 to −0.005 raw,
-  3× slower to train). Nothing was tuned to the 7 labels.
+- **Accuracy.** A linear model on word and character n-grams reaches the published BERT range on
+  the full 9,210 messages but not the 0.95 target. Top-3 accuracy is 0.995: the errors are
+  between neighbouring topics. Of the 271 raw-subset CV errors (truth → predicted) the most
+  frequent are 商贸旅游 → 城乡建设 (41), 交通运输 → 城乡建设 (29),
+  城乡建设 → 商贸旅游 (17), 教育文体 → 劳动和社会保障 (17) and
+  卫生计生 → 劳动和社会保障 (16) — topics whose wording overlaps (housing estates, roads and
+  shops; staff pay at schools and hospitals). The raw subset scores lower because of its
+  size, not its text:
+  a random 2,763-row sample of the segmented file gives 0.895 (raw subset 0.892), while the full
+  9,210 give 0.929. More labelled archive — which dispatcher corrections add — is the lever.
+  Tried and not kept (5-fold, macro-F1): SVM C 0.5 instead of 1 on the raw subset (0.8915 vs
+  0.8916); the word block weighted 0.5 (first segmented fold 0.929 vs 0.928); character 2–4
+  grams instead of 1–3 in a prototype (−0.016 raw); logistic regression instead of the SVM
+  (−0.001 to −0.005 raw, 3× slower to train). Nothing was tuned to the 7 labels.
 - **Throughput.** Each message of ~440 characters yields ~1,800 n-grams, and each costs one
   dictionary look-up; the loops already run in C (regex `findall`, `Counter`, key intersection;
   the matrices equal sklearn's `TfidfVectorizer`, which loops in Python), so what is left is
