@@ -1,10 +1,11 @@
 """Bulk import of complaints from .csv and .xlsx (SPEC §1, channel ``import``).
 
 Fast because it is batched: rows are parsed and checked in Python, then each batch of
-``BATCH`` complaints is written with three multi-row ``INSERT … RETURNING`` statements
-(complainants, complaints, events) and one reserved block of tracking numbers — not one
-service call per row. Every complaint still gets its ``file`` event, its deadline and a
-query code, exactly like one filed at the counter.
+``BATCH`` complaints is written with ids chosen up front and one bulk write per table
+(PostgreSQL ``COPY``, SQLite ``executemany``; see :class:`_Store`), one reserved block of
+tracking numbers, and the batch's events handed straight to the audit chain — not one service
+call per row. A writer thread stores one batch while the next is read. Every complaint still
+gets its ``file`` event, its deadline and a query code, exactly like one filed at the counter.
 
 Re-importing is a no-op: each row's ``external_ref`` is ``<source>:<留言编号>`` (or a hash
 of the row when the layout has no id), and refs already stored are skipped.
