@@ -281,7 +281,8 @@ def run(engine: Any, url: str, args: argparse.Namespace) -> None:
 
 # The same queries before this module read each month once (commit 1121224: one GROUP BY per
 # figure, each joining the month's events to all complaints, JIT-compiled): best of 5 from that
-# commit's run, and best of 3 re-measured on the same database just before the change.
+# commit's run, and best of 3 re-measured on the same database just before the change
+# (load ≈10).
 BEFORE = {
     "hotline dashboard": (13783, 17256),
     "telecom dashboard": (8438, 8706),
@@ -330,17 +331,18 @@ ANALYSIS = """What changed and why (all from `EXPLAIN (ANALYZE, BUFFERS)` on thi
    receipts up to the last possible due time, built once per query instead of one probe per
    dispatch.
 
-Where the remaining time goes (hotline, 2 shared cores, load ≈ 4–7 from other work): reading
-the ≈206k events of the month and joining them to their complaints ≈ 0.6–1.2 s (the planner
-hashes all 1M complaints or probes the primary key per event; both measured about the same
-here; `shared_buffers` is the default 128 MB, so most pages come from the OS cache), the
-signed-for set ≈ 0.3–0.4 s, the last-reply look-ups ≈ 0.2–0.3 s. Measured with 1 idle core
-these would be roughly halved; on this machine, with others' jobs on both cores, the hotline
-dashboard stays above 1 s. The next step, if it must be under 1 s on such a machine, is a
-per-month, per-unit rollup kept by the event writers — deliberately not built: a month's
-figures keep changing after the month (a reply after a reopen changes 按时办结, a re-dispatch
-moves the handling unit), so a rollup needs invalidation per complaint to stay equal to the
-live drill-down."""
+Where the remaining time goes (hotline): reading the ≈206k events of the month and joining
+them to their complaints (the planner hashes all 1M complaints or probes the primary key per
+event; both measured about the same here; `shared_buffers` is the default 128 MB, so most
+pages come from the OS cache), the signed-for set, and ≈57k last-reply look-ups. **The result
+depends on the other work on the 2 cores**: the table above is a run at load ≈2; while
+iterating at load 4–7 (other engineers' test suites), the same code measured best-of-3/5
+hotline 1.2–2.0 s, telecom 0.7–1.2 s, every drill-down 0.12–0.41 s, trend 0.28–0.50 s. The
+"before" re-measurement ran at load ≈10. If the hotline dashboard must stay under 1 s on a
+saturated machine, the next step is a per-month, per-unit rollup kept by the event writers —
+deliberately not built: a month's figures keep changing after the month (a reply after a
+reopen changes 按时办结, a re-dispatch moves the handling unit), so a rollup needs
+invalidation per complaint to stay equal to the live drill-down."""
 
 
 def write_docs(
