@@ -73,6 +73,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "take-over": ("FAFFFAFFA", NO_ONE, NONE_SEEN),
     "reveal-identity": ("AAFFFAFFA", NO_ONE, NONE_SEEN),
     "appeal": ("AAFFFFFFA", NO_ONE, NONE_SEEN),
+    "classify": ("AAFFFAFFA", NO_ONE, NONE_SEEN),
     # Administration is by role alone, wherever the user sits.
     "admin create user": ("FFFFFFFFA",) * 3,
     "admin verify audit": ("FFFFFFFAA",) * 3,
@@ -104,6 +105,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "take-over": {"reason": "提级"},
     "reveal-identity": {"reason": "回访需要"},
     "appeal": {"reason": "不服处理结果"},
+    "classify": {"department_label": "城乡建设"},
 }
 
 

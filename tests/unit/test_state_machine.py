@@ -67,6 +67,7 @@ CALLS: dict[Action, Callable[[Complaint], Any]] = {
     Action.REMIND: lambda c: c.remind(NOW, 7, reason="距办理时限还有2个工作日"),
     Action.SUPERVISE: lambda c: c.supervise(NOW, 7, reason="已超期"),
     Action.LIST_SUPERVISION: lambda c: c.list_supervision(NOW, 7, reason="督办后仍超期"),
+    Action.CLASSIFY: lambda c: c.classify(NOW, 7, label="城乡建设", suggested="环境保护"),
     Action.NETWORK_REVIEW: lambda c: c.record_network_review(
         NOW, 7, note="新站开通后信号已改善", improved=True
     ),
@@ -106,6 +107,7 @@ TARGET: dict[Action, Status | None] = {
     Action.REMIND: None,
     Action.SUPERVISE: None,
     Action.LIST_SUPERVISION: None,
+    Action.CLASSIFY: None,
     Action.NETWORK_REVIEW: None,
     Action.IMPROVEMENT_NOTICE: None,
     Action.RULE_ON_RETURN: None,

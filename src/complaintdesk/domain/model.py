@@ -105,6 +105,7 @@ class Action(StrEnum):
     INSTRUCT = "instruct"  # 批示 (important complaints, before anything else)
     SIGN_OFF = "sign_off"  # 签批 (a leader approves self-handling or a transfer)
     TAKE_OVER = "take_over"  # 提级办理 (a higher centre takes a lower level's case)
+    CLASSIFY = "classify"  # 分类: a person decides the department label (routing class)
     RULE_ON_RETURN = "rule_on_return"  # 退单裁定 (the centre rules on a disputed return)
     RECORD_FINDINGS = "record_findings"  # 调查认定 (with leniency/aggravating factors)
     SUBMIT_REPORT = "submit_report"  # 书面报告 (the transferred unit reports to the centre)
@@ -144,6 +145,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.INSTRUCT: "领导批示",
     Action.SIGN_OFF: "领导签批",
     Action.TAKE_OVER: "提级办理",
+    Action.CLASSIFY: "分类",
     Action.RULE_ON_RETURN: "退单裁定",
     Action.RECORD_FINDINGS: "调查认定",
     Action.SUBMIT_REPORT: "书面报告",
@@ -243,6 +245,9 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.SIGN_OFF: frozenset({Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED}),
     # 提级 takes an accepted case; a registered one is simply filed again higher up.
     Action.TAKE_OVER: OPEN_STATUSES - {Status.REGISTERED},
+    Action.CLASSIFY: frozenset(
+        {Status.REGISTERED, Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED}
+    ),
     Action.RULE_ON_RETURN: frozenset({Status.RETURNED}),
     Action.RECORD_FINDINGS: frozenset({Status.IN_PROGRESS, Status.REPLIED}),
     Action.SUBMIT_REPORT: frozenset({Status.REPLIED, Status.CALLBACK, Status.CLOSED}),
@@ -901,6 +906,30 @@ class Complaint:
         self.ensure_allowed(Action.IMPROVEMENT_NOTICE)
         return self._record(
             Action.IMPROVEMENT_NOTICE, now, actor_id, improvement_id=improvement_id, area=area
+        )
+
+    def classify(
+        self,
+        now: datetime,
+        actor_id: int | None,
+        *,
+        label: str,
+        suggested: str | None = None,
+        confidence: float | None = None,
+    ) -> Event:
+        """分类: a dispatcher settles the department label, whatever triage suggested.
+        The choice, with the suggestion it confirms or corrects, is a training example."""
+        self.ensure_allowed(Action.CLASSIFY)
+        label = _require(label, "业务类别", "department label")
+        self.department_label = label
+        return self._record(
+            Action.CLASSIFY,
+            now,
+            actor_id,
+            label=label,
+            suggested=suggested,
+            confidence=confidence,
+            corrected=suggested is not None and suggested != label,
         )
 
     def take_events(self) -> list[Event]:

@@ -89,6 +89,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.INSTRUCT: frozenset({Role.LEADER, Role.DEPUTY_DIRECTOR}),
     Action.SIGN_OFF: frozenset({Role.LEADER, Role.DEPUTY_DIRECTOR}),
     Action.TAKE_OVER: frozenset({Role.LEADER, Role.DISPATCHER}),
+    Action.CLASSIFY: _CENTRE,
     Action.RULE_ON_RETURN: frozenset({Role.LEADER, Role.DEPUTY_DIRECTOR}),
     Action.RECORD_FINDINGS: frozenset({Role.HANDLER, Role.LEADER}),
     Action.SUBMIT_REPORT: frozenset({Role.HANDLER, Role.LEADER}),

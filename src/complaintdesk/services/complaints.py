@@ -13,6 +13,7 @@ from typing import Any
 from complaintdesk.adapters.db.queries import revealed_complainant
 from complaintdesk.adapters.db.repository import NewComplainant
 from complaintdesk.adapters.db.tables import ComplainantRow, ComplaintRow
+from complaintdesk.adapters.db.tables_triage import TriageExampleRow
 from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.adapters.triage.facade import Triage, TriageResult
 from complaintdesk.domain import sla
@@ -234,6 +235,13 @@ _HANDLERS: dict[Action, Handler] = {
         note=p.get("note", ""),
     ),
     Action.ARCHIVE: lambda c, now, a, p: c.archive(now, a),
+    Action.CLASSIFY: lambda c, now, a, p: c.classify(
+        now,
+        a,
+        label=p.get("department_label", ""),
+        suggested=p.get("suggested"),
+        confidence=p.get("confidence"),
+    ),
     Action.INSTRUCT: lambda c, now, a, p: c.instruct(now, a, instruction=p.get("instruction", "")),
     Action.RULE_ON_RETURN: lambda c, now, a, p: c.rule_on_return(
         now, a, upheld=bool(p.get("upheld")), reason=p.get("reason", "")
@@ -304,10 +312,39 @@ def perform(
     complaint = uow.complaints.get(complaint_id)
     if expected_version is not None and expected_version != complaint.version:
         raise ConcurrencyConflict(complaint_id, expected_version, complaint.version)
+    if action is Action.CLASSIFY:
+        params = {**params, **_top_suggestion(row)}
     _HANDLERS[action](complaint, now, actor.user_id, params)
     _persist(uow, complaint, row.received_at, now, calendar)
+    if action is Action.CLASSIFY:
+        _store_training_example(uow, row, complaint, actor, now)
     uow.commit()
     return complaint
+
+
+def _top_suggestion(row: ComplaintRow) -> dict[str, Any]:
+    routing = (row.triage or {}).get("routing") or []
+    if not routing:
+        return {}
+    return {"suggested": routing[0].get("label"), "confidence": routing[0].get("confidence")}
+
+
+def _store_training_example(
+    uow: SqlUnitOfWork, row: ComplaintRow, complaint: Complaint, actor: Actor, now: datetime
+) -> None:
+    """The dispatcher's choice becomes a labelled example for the next model (issue 5)."""
+    suggestion = _top_suggestion(row)
+    uow.session.add(
+        TriageExampleRow(
+            complaint_id=row.id,
+            text="\n".join(part for part in (row.title, row.content) if part),
+            label=complaint.department_label or "",
+            suggested_label=suggestion.get("suggested"),
+            suggested_confidence=suggestion.get("confidence"),
+            actor_id=actor.user_id,
+            created_at=now,
+        )
+    )
 
 
 def _persist(

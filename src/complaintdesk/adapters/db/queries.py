@@ -42,6 +42,12 @@ class ComplaintFilter:
     overdue: bool | None = None
     tracking_no: str | None = None
     overdue_level: int | None = None  # 1 催办 / 2 督办 / 3 挂牌督办: this level or higher
+    unrouted: bool | None = None  # the dispatcher queue: no department decided yet
+
+
+# Where a complaint waits for a person to settle its department (SPEC §2: below the
+# confidence threshold a person decides).
+UNROUTED_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED)
 
 
 def _in_subtree(column: Any, path: str) -> Any:
@@ -106,6 +112,11 @@ class ComplaintQueries:
             stmt = stmt.where(ComplaintRow.tracking_no == filters.tracking_no.strip())
         if filters.overdue_level is not None:
             stmt = stmt.where(ComplaintRow.overdue_level >= filters.overdue_level)
+        if filters.unrouted:
+            stmt = stmt.where(
+                ComplaintRow.department_label.is_(None),
+                ComplaintRow.status.in_([s.value for s in UNROUTED_STATUSES]),
+            )
         if before_id is not None:
             stmt = stmt.where(ComplaintRow.id < before_id)
         return list(self.session.scalars(stmt.order_by(ComplaintRow.id.desc()).limit(limit)))

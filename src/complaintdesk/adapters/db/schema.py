@@ -14,6 +14,7 @@ from complaintdesk.adapters.db import (  # noqa: F401
     tables_evaluation,
     tables_intake,
     tables_telecom,
+    tables_triage,
 )
 from complaintdesk.adapters.db.tables import Base
 

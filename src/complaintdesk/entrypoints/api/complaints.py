@@ -136,6 +136,9 @@ def list_complaints(
     overdue: bool | None = None,
     tracking_no: str | None = None,
     overdue_level: Annotated[int | None, Query(ge=0, le=3)] = None,
+    unrouted: Annotated[
+        bool | None, Query(description="派单队列：尚未确定业务类别 / awaiting a department")
+    ] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> s.ComplaintPage:
@@ -153,6 +156,7 @@ def list_complaints(
             overdue=overdue,
             tracking_no=tracking_no,
             overdue_level=overdue_level,
+            unrouted=unrouted,
         ),
         limit=limit + 1,
         before_id=_parse_cursor(cursor),
@@ -285,6 +289,7 @@ ACTION_ROUTES: list[tuple[Action, str, type[BaseModel], str]] = [
     (Action.START_CALLBACK, "start-callback", s.ActionIn, "开始回访 / start callback"),
     (Action.RECORD_CALLBACK, "callback", s.CallbackIn, "回访结果 / record callback"),
     (Action.ARCHIVE, "archive", s.ActionIn, "归档 / archive"),
+    (Action.CLASSIFY, "classify", s.ClassifyIn, "分类（确定业务类别）/ classify"),
     (Action.INSTRUCT, "instruct", sh.InstructIn, "领导批示 / leader's instruction"),
     (Action.RULE_ON_RETURN, "rule-on-return", sh.RuleOnReturnIn, "退单裁定 / rule on a return"),
     (Action.RECORD_FINDINGS, "findings", sh.FindingsIn, "调查认定 / record findings"),

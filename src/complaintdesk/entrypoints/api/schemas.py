@@ -213,6 +213,10 @@ class DispatchIn(ActionIn):
     reason: str = Field("", max_length=2000)
 
 
+class ClassifyIn(ActionIn):
+    department_label: str = Field(min_length=1, max_length=80)
+
+
 class ReasonIn(ActionIn):
     reason: str = Field(max_length=4000)
 

@@ -207,3 +207,71 @@ def cv(
         _emit(result)
 
     _guard(run)
+
+
+def _corrections() -> tuple[list[str], list[str]]:
+    """Dispatchers' decisions stored by the service (`classify`), oldest first."""
+    from sqlalchemy import select
+
+    from complaintdesk.adapters.db.tables_triage import TriageExampleRow
+    from complaintdesk.bootstrap import bootstrap
+
+    container = bootstrap()
+    with container.uow() as uow:
+        rows = uow.session.execute(
+            select(TriageExampleRow.text, TriageExampleRow.label).order_by(TriageExampleRow.id)
+        ).all()
+    container.engine.dispose()
+    return [r.text for r in rows], [r.label for r in rows]
+
+
+@app.command()
+def corrections(out: Annotated[Path, typer.Option("--out")]) -> None:
+    """导出派单员的分类决定 / export dispatchers' decisions as a text,label file."""
+
+    def run() -> None:
+        texts, labels = _corrections()
+        write_table(
+            out,
+            ["text", "label"],
+            [{"text": t, "label": lab} for t, lab in zip(texts, labels, strict=True)],
+        )
+        _say(f"wrote {len(texts)} examples to {out} / 已导出")
+        _emit({"examples": len(texts), "out": str(out)})
+
+    _guard(run)
+
+
+@app.command()
+def retrain(
+    data: DataOpt, text: TextOpt, label: LabelOpt, out: Annotated[Path, typer.Option("--out")]
+) -> None:
+    """用档案加派单员更正重新训练 / retrain from the archive plus dispatchers' decisions."""
+
+    def run() -> None:
+        from complaintdesk.adapters.triage.model import RoutingModel
+
+        texts, labels = _labelled(data, text, label)
+        extra_texts, extra_labels = _corrections()
+        _say(f"adding {len(extra_texts)} dispatcher decisions / 加入派单员更正")
+        model = RoutingModel.train(texts + extra_texts, labels + extra_labels, progress=_say)
+        model.metadata["text_columns"] = text
+        model.metadata["label_column"] = label
+        model.metadata["corrections"] = len(extra_texts)
+        size = model.save(out)
+        _say(f"saved {out} ({size / 1e6:.1f} MB) / 模型已保存")
+        meta = model.metadata
+        _emit(
+            {
+                "model": str(out),
+                "size_mb": round(size / 1e6, 2),
+                "rows": meta["rows"],
+                "corrections": len(extra_texts),
+                "labels": meta["labels"],
+                "train_seconds": meta["train_seconds"],
+                "metrics": meta["metrics"],
+                "created_at": meta["created_at"],
+            }
+        )
+
+    _guard(run)
