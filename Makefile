@@ -8,7 +8,7 @@ export COMPLAINTDESK_DATABASE_URL ?= sqlite:///complaintdesk.db
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo migrate serve test test-unit test-pg lint typecheck bench browser-deps services clean
+.PHONY: help install run demo migrate serve test test-unit test-sqlite test-pg lint typecheck bench browser-deps mail-deps services clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ test: $(STAMP) services browser-deps mail-deps ## run the whole suite: lint, typ
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 	COMPLAINTDESK_TEST_PG_URL=$(PG_URL) $(BIN)/pytest -q
+
+test-sqlite: $(STAMP) browser-deps mail-deps ## the suite on SQLite only (quick local loop)
+	$(BIN)/pytest -q -k "not postgresql"
+
+test-pg: $(STAMP) services ## the database tests on PostgreSQL only
+	COMPLAINTDESK_TEST_PG_URL=$(PG_URL) $(BIN)/pytest -q -k postgresql tests/integration tests/e2e
 
 test-unit: $(STAMP) ## domain tests only (no database)
 	$(BIN)/pytest -q tests/unit
