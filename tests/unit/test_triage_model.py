@@ -8,6 +8,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from complaintdesk.adapters.triage import FakeTriage, ModelTriage, TriageResult
@@ -99,7 +100,7 @@ def test_save_and_load_round_trip_gives_the_same_predictions(
     texts = split[2][:30]
     assert [p.top for p in loaded.predict(texts)] == [p.top for p in model.predict(texts)]
     meta = loaded.metadata
-    assert meta["format_version"] == 1 and meta["labels"] == sorted(set(split[1]))
+    assert meta["format_version"] == 2 and meta["labels"] == sorted(set(split[1]))
     assert meta["data_hash"].startswith("sha256:") and meta["created_at"]
     assert 0 < meta["metrics"]["oof_macro_f1"] <= 1
 
@@ -168,7 +169,10 @@ def test_the_fake_is_deterministic() -> None:
 def test_the_features_equal_sklearns_tfidf_with_the_same_vocabulary(model: RoutingModel) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    docs = [normalise(t) for t in ["小区噪音扰民 noisy", "学校收费\t学校", "", "未知字符ǂ"]]
+    docs = [
+        normalise(t)
+        for t in ["小区噪音扰民 noisy", "学校收费\t学校", "", "未知字符ǂ", "ǂ学校ǂǂ收费"]
+    ]
     for ours in (model.char_vectorizer, model.word_vectorizer):
         theirs = TfidfVectorizer(
             analyzer=ours.kind,
@@ -188,8 +192,44 @@ def test_max_features_keeps_the_most_frequent_terms() -> None:
 
     vec = NgramTfidf("word", (1, 1), min_df=1, max_features=2).fit(["a a a b b c", "a b d"])
     assert sorted(vec.vocabulary) == ["a", "b"]
-    assert NgramTfidf("char", (1, 2), min_df=2).fit(["abc", "abd"]).vocabulary == {
-        "a": 0,
-        "ab": 1,
-        "b": 2,
-    }
+    chars = NgramTfidf("char", (1, 2), min_df=2).fit(["abc", "abd"]).vocabulary
+    assert sorted(chars) == ["a", "ab", "b"]
+    assert sorted(chars.values()) == [0, 1, 2]
+
+
+def test_a_batch_spanning_several_chunks_gives_the_same_rows_as_one_document_at_a_time(
+    model: RoutingModel,
+    split: tuple[list[str], list[str], list[str], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from complaintdesk.adapters.triage import features
+
+    docs = [normalise(t) for t in split[2][:7]]
+    one_by_one = [model.char_vectorizer.transform([d]).toarray() for d in docs]
+    monkeypatch.setattr(features, "_CHUNK_ROWS", 3)
+    batched = model.char_vectorizer.transform(docs).toarray()
+    assert abs(batched - np.vstack(one_by_one)).max() < 1e-6
+
+
+def test_a_featuriser_saved_as_a_vocabulary_dict_loads_with_the_same_features(
+    model: RoutingModel,
+) -> None:
+    """Model files of format 1 pickled the term -> column dict; they still load and agree."""
+    from complaintdesk.adapters.triage.features import NgramTfidf
+
+    current = model.word_vectorizer
+    terms = list(current.vocabulary)
+    reversed_columns = {t: len(terms) - 1 - i for i, t in enumerate(terms)}
+    old = NgramTfidf.__new__(NgramTfidf)
+    old.__setstate__(
+        {
+            "kind": "word",
+            "ngram_range": current.ngram_range,
+            "min_df": current.min_df,
+            "max_features": current.max_features,
+            "vocabulary": reversed_columns,
+            "idf": current.idf[::-1].copy(),
+        }
+    )
+    docs = [tokenise(normalise(t)) for t in ["学校违规补课收费", "小区噪音扰民 noisy", ""]]
+    assert abs(old.transform(docs) - current.transform(docs)).max() < 1e-6

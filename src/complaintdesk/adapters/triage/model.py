@@ -27,7 +27,7 @@ from complaintdesk.adapters.triage.features import NgramTfidf
 from complaintdesk.adapters.triage.text import normalise, tokenise_all, tokenizer_name
 
 MODEL_FORMAT = "complaintdesk-routing"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: featurisers store n-gram codes (1: term dicts, still loaded)
 Progress = Callable[[str], None]
 
 

@@ -49,9 +49,11 @@ def tokenizer_name() -> str:
 
 def tokenise(text: str) -> str:
     """Space-joined word tokens of an already normalised text (Chinese and English)."""
-    cut = _cutter()[1]
-    return " ".join(w for w in cut(text) if w.strip())
+    # Joining and re-splitting drops the whitespace tokens in C rather than one Python test
+    # per token (the words are the same: the word featuriser splits on whitespace).
+    return " ".join(" ".join(_cutter()[1](text)).split())
 
 
 def tokenise_all(texts: Sequence[str]) -> list[str]:
-    return [tokenise(t) for t in texts]
+    cut = _cutter()[1]
+    return [" ".join(" ".join(cut(t)).split()) for t in texts]
