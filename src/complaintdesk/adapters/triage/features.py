@@ -209,6 +209,11 @@ class NgramTfidf:
         run = np.cumsum(new) - 1  # index into distinct of every pair
         found = known[run]
         columns = columns[run][found]
+        if len(docs) == 1:  # one complaint (the filing path): already a CSR row
+            return sparse.csr_matrix(
+                (counts[found].astype(np.float32), columns.astype(np.int32), [0, len(columns)]),
+                shape=(1, len(self.codes)),
+            )
         indptr = np.zeros(len(self.codes) + 1, dtype=np.int64)
         np.cumsum(np.bincount(columns, minlength=len(self.codes)), out=indptr[1:])
         matrix = sparse.csc_matrix(
