@@ -25,6 +25,7 @@ from complaintdesk.adapters.db.tables_intake import (
 )
 from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.adapters.triage.facade import Triage
+from complaintdesk.bootstrap import Container
 from complaintdesk.domain import sla
 from complaintdesk.domain.errors import InvalidInput
 from complaintdesk.domain.model import MAX_REPRESENTATIVES
@@ -260,6 +261,33 @@ def register(
     if commit:
         uow.commit()
     return result
+
+
+def register_in(
+    container: Container,
+    uow: SqlUnitOfWork,
+    intake: Intake,
+    *,
+    actor: Actor | None,
+    now: datetime | None = None,
+    idempotency: IdempotencyKey | None = None,
+    default_unit_id: int | None = None,
+    commit: bool = True,
+) -> Registered:
+    """:func:`register` with the container's clock, calendar, attachment store and triage:
+    the one way every channel (API, web form, e-mail) files a complaint."""
+    return register(
+        uow,
+        intake,
+        actor=actor,
+        now=now or container.clock.now(),
+        calendar=container.calendar,
+        attachments_dir=container.settings.attachments_dir,
+        idempotency=idempotency,
+        default_unit_id=default_unit_id,
+        commit=commit,
+        triage=container.triage,
+    )
 
 
 def group_of(uow: SqlUnitOfWork, complaint_id: int) -> dict[str, Any] | None:

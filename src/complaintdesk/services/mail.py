@@ -123,7 +123,8 @@ def _file(
         raise InvalidInput("邮件没有发件人地址 / the message has no sender address")
     content = mail.body if mail.body.strip() else mail.subject
     received = mail.date if mail.date is not None and mail.date <= now else now
-    result = intake.register(
+    result = intake.register_in(
+        container,
         uow,
         intake.Intake(
             complaint=svc.FileComplaint(
@@ -140,9 +141,6 @@ def _file(
         ),
         actor=None,
         now=now,
-        calendar=container.calendar,
-        attachments_dir=container.settings.attachments_dir,
-        triage=container.triage,
         default_unit_id=_centre_id(uow),
         commit=False,
     )

@@ -37,6 +37,22 @@ def complainant_from(body: s.ComplainantIn | None) -> NewComplainant | None:
     )
 
 
+def file_command(body: s.ComplaintIn) -> svc.FileComplaint:
+    """What staff filing (here and in operator registration) knows about a complaint."""
+    return svc.FileComplaint(
+        content=body.content,
+        title=body.title,
+        channel=body.channel,
+        complained_unit_name=body.complained_unit_name,
+        complained_person=body.complained_person,
+        complainant=complainant_from(body.complainant),
+        consent_publish=body.consent_publish,
+        received_at=body.received_at,
+        owner_unit_id=body.owner_unit_id,
+        importance=body.importance,
+    )
+
+
 def _view(uow: Any, container: Any, actor: Actor, complaint_id: int) -> s.ComplaintOut:
     queries = ComplaintQueries(uow.session)
     row = queries.get_row(actor, complaint_id)
@@ -69,27 +85,13 @@ def file_complaint(
         ),
     ] = None,
 ) -> s.FiledOut:
-    result = intake.register(
+    result = intake.register_in(
+        container,
         uow,
         intake.Intake(
-            complaint=svc.FileComplaint(
-                content=body.content,
-                title=body.title,
-                channel=body.channel,
-                complained_unit_name=body.complained_unit_name,
-                complained_person=body.complained_person,
-                complainant=complainant_from(body.complainant),
-                consent_publish=body.consent_publish,
-                received_at=body.received_at,
-                owner_unit_id=body.owner_unit_id,
-                importance=body.importance,
-            )
+            complaint=file_command(body)
         ),
         actor=actor,
-        now=container.clock.now(),
-        calendar=container.calendar,
-        attachments_dir=container.settings.attachments_dir,
-        triage=container.triage,
         idempotency=intake.IdempotencyKey.of(
             f"user:{actor.user_id}:file", idempotency_key, body.model_dump(mode="json")
         ),

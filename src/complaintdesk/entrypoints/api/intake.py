@@ -3,7 +3,7 @@ attachments, repeat counts, and spreadsheet upload. Filing honours ``Idempotency
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, UploadFile
@@ -13,13 +13,12 @@ from pydantic import BaseModel, Field
 from complaintdesk.adapters.db.queries import ComplaintQueries
 from complaintdesk.adapters.db.tables_intake import AttachmentRow
 from complaintdesk.domain.errors import InvalidInput, NotFound, PermissionDenied
-from complaintdesk.domain.model import Action, Channel, Importance
+from complaintdesk.domain.model import Action, Channel
 from complaintdesk.domain.org import Actor, Role
 from complaintdesk.entrypoints.api import schemas as s
-from complaintdesk.entrypoints.api.complaints import complainant_from
+from complaintdesk.entrypoints.api.complaints import file_command
 from complaintdesk.entrypoints.api.deps import ActorDep, ContainerDep, UowDep
 from complaintdesk.services import attachments, importer, intake, repeats
-from complaintdesk.services import complaints as svc
 
 router = APIRouter(tags=["intake 受理"])
 
@@ -39,20 +38,11 @@ class GroupIn(s.Strict):
     representatives: list[RepresentativeIn] = Field(max_length=50)
 
 
-class RegistrationIn(s.Strict):
+class RegistrationIn(s.ComplaintIn):
     """An operator registers a phone call, a visit or a letter (proxy = 委托 in complainant)."""
 
-    content: str = Field(max_length=s.TEXT_LIMIT * 2)
-    title: str = Field("", max_length=600)
     channel: Channel = Channel.PHONE
-    complained_unit_name: str | None = Field(None, max_length=200)
-    complained_person: str | None = Field(None, max_length=120)
-    complainant: s.ComplainantIn | None = None
     group: GroupIn | None = None
-    consent_publish: bool = False
-    received_at: datetime | None = None
-    owner_unit_id: int | None = None
-    importance: Importance | None = None
 
 
 class RegisteredOut(BaseModel):
@@ -104,28 +94,14 @@ def register(
                 for r in body.group.representatives
             ),
         )
-    result = intake.register(
+    result = intake.register_in(
+        container,
         uow,
         intake.Intake(
-            complaint=svc.FileComplaint(
-                content=body.content,
-                title=body.title,
-                channel=body.channel,
-                complained_unit_name=body.complained_unit_name,
-                complained_person=body.complained_person,
-                complainant=complainant_from(body.complainant),
-                consent_publish=body.consent_publish,
-                received_at=body.received_at,
-                owner_unit_id=body.owner_unit_id,
-                importance=body.importance,
-            ),
+            complaint=file_command(body),
             group=group,
         ),
         actor=actor,
-        now=container.clock.now(),
-        calendar=container.calendar,
-        attachments_dir=container.settings.attachments_dir,
-        triage=container.triage,
         idempotency=intake.IdempotencyKey.of(
             f"user:{actor.user_id}", idempotency_key, body.model_dump(mode="json")
         ),

@@ -68,7 +68,8 @@ def file_public(
         ),
     ] = None,
 ) -> dict[str, Any]:
-    result = intake.register(
+    result = intake.register_in(
+        container,
         uow,
         intake.Intake(
             complaint=svc.FileComplaint(
@@ -82,10 +83,6 @@ def file_public(
             )
         ),
         actor=None,
-        now=container.clock.now(),
-        calendar=container.calendar,
-        attachments_dir=container.settings.attachments_dir,
-        triage=container.triage,
         idempotency=intake.IdempotencyKey.of(
             "public", idempotency_key, body.model_dump(mode="json")
         ),

@@ -82,7 +82,8 @@ async def submit_complaint(
         ]
         complainant = _complainant(name, phone, email, anonymous)
         key_payload = {k: v for k, v in values.items() if k != "form_token"}
-        result = intake.register(
+        result = intake.register_in(
+            container,
             uow,
             intake.Intake(
                 complaint=svc.FileComplaint(
@@ -98,10 +99,6 @@ async def submit_complaint(
                 attachment_source="web",
             ),
             actor=None,
-            now=container.clock.now(),
-            calendar=container.calendar,
-            attachments_dir=container.settings.attachments_dir,
-            triage=container.triage,
             idempotency=intake.IdempotencyKey.of(
                 "web-form",
                 form_token or None,
