@@ -315,7 +315,7 @@ def perform(
     if action is Action.CLASSIFY:
         params = {**params, **_top_suggestion(row)}
     _HANDLERS[action](complaint, now, actor.user_id, params)
-    _persist(uow, complaint, row.received_at, now, calendar)
+    persist(uow, complaint, row.received_at, now, calendar)
     if action is Action.CLASSIFY:
         _store_training_example(uow, row, complaint, actor, now)
     uow.commit()
@@ -347,14 +347,16 @@ def _store_training_example(
     )
 
 
-def _persist(
+def persist(
     uow: SqlUnitOfWork,
     complaint: Complaint,
     received_at: datetime,
     now: datetime,
     calendar: sla.WorkingCalendar,
 ) -> None:
-    """Write state (compare-and-set), events and the recomputed deadline together."""
+    """Write state (compare-and-set), events and the recomputed deadline together.
+
+    Every service that changes a complaint goes through here; the caller commits."""
     assert complaint.id is not None
     events = complaint.take_events()
     history = uow.complaints.events(complaint.id) + events
@@ -442,7 +444,7 @@ def appeal(
         new_tracking_no=filed.tracking_no,
         to_unit_id=parent.id,
     )
-    _persist(uow, old, row.received_at, now, calendar)
+    persist(uow, old, row.received_at, now, calendar)
     uow.commit()
     return filed
 

@@ -62,7 +62,7 @@ def sign_off(
         opinion=opinion,
         deputy_director=Role.DEPUTY_DIRECTOR in actor.roles,
     )
-    svc._persist(uow, complaint, row.received_at, now, calendar)
+    svc.persist(uow, complaint, row.received_at, now, calendar)
     uow.commit()
     return complaint
 

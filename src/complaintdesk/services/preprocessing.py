@@ -42,7 +42,7 @@ from complaintdesk.domain.telecom import (
 )
 from complaintdesk.services import complaints as svc
 from complaintdesk.services import telecom_knowledge as knowledge
-from complaintdesk.services.complaints import _persist
+from complaintdesk.services.complaints import persist
 
 # source §3 1.2: archived network-quality tickets come back for review after 48 hours.
 REVIEW_AFTER = timedelta(hours=48)
@@ -129,7 +129,7 @@ def file_telecom_complaint(
             "unknown_systems": diagnosis.unknown_systems,
         },
     )
-    _persist(uow, complaint, row.received_at, now, calendar)
+    persist(uow, complaint, row.received_at, now, calendar)
     uow.session.add(
         TelecomCaseRow(
             complaint_id=filed.id,
@@ -422,7 +422,7 @@ def dispatch_to_branch(
         reason=note.strip(),
         evidence=evidence,
     )
-    _persist(uow, complaint, row.received_at, now, calendar)
+    persist(uow, complaint, row.received_at, now, calendar)
     case.queue, case.branch_unit_id = Queue.BRANCH, unit.id
     uow.commit()
     return _fresh(uow, actor, complaint_id)

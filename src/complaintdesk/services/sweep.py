@@ -213,7 +213,7 @@ def _take_step(
         **step.data,
     )
     event = complaint.pending_events[-1]
-    svc._persist(uow, complaint, row.received_at, now, calendar)
+    svc.persist(uow, complaint, row.received_at, now, calendar)
     return queue_notices(uow.session, row, event, people, due_at=due_at, now=now, manual=manual)
 
 
