@@ -232,3 +232,27 @@ def test_filters_narrow_the_list(container: Container, org: dict) -> None:
         # Received 30 calendar days ago: its 10 working days are long gone.
         assert ids(overdue=True) == {old.id}
         assert ids(overdue=False) == {new.id}
+
+
+def test_several_actions_in_one_unit_of_work_each_see_the_last_version(
+    container: Container, org: dict
+) -> None:
+    filed = file(container)
+    operator = actor(container, "operator")
+    with container.uow() as uow:
+        svc.find_by_query_code(uow, filed.tracking_no, filed.query_code)  # caches the row
+        for action, params in [
+            (Action.ACCEPT, {}),
+            (Action.ADD_NOTE, {"note": "已电话联系投诉人"}),
+            (Action.ADD_NOTE, {"note": "约定周五回访"}),
+        ]:
+            svc.perform(
+                uow,
+                operator,
+                filed.id,
+                action,
+                params,
+                now=container.clock.now(),
+                calendar=container.calendar,
+            )
+        assert uow.complaints.get(filed.id).version == 4

@@ -237,15 +237,15 @@ class ComplaintRepository:
         return row.id
 
     def get(self, complaint_id: int) -> Complaint:
-        row = self.session.get(ComplaintRow, complaint_id)
-        if row is None:
-            raise NotFound(f"投诉 {complaint_id} 不存在 / complaint {complaint_id} not found")
-        complaint = complaint_from_row(row)
+        complaint = complaint_from_row(self.row(complaint_id))
         complaint.restore_decisions(self.events(complaint_id))  # 批示/签批 guard dispatch
         return complaint
 
     def row(self, complaint_id: int) -> ComplaintRow:
-        row = self.session.get(ComplaintRow, complaint_id)
+        """The stored row, always re-read: ``save`` updates with a compare-and-set statement
+        that bypasses the session, so a cached row would carry an old version and make the
+        next action in the same unit of work fail as a false conflict."""
+        row = self.session.get(ComplaintRow, complaint_id, populate_existing=True)
         if row is None:
             raise NotFound(f"投诉 {complaint_id} 不存在 / complaint {complaint_id} not found")
         return row
