@@ -6,6 +6,7 @@ re-import updates instead of duplicating. ``actor=None`` is the local CLI (trust
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,31 +43,80 @@ class ImportResult:
     updated: int
 
 
+def _upsert(
+    uow: SqlUnitOfWork,
+    model: type[Any],
+    items: list[tuple[str, Any]],
+    now: datetime,
+    fill: Callable[[Any, Any], None],
+) -> ImportResult:
+    """Create or update rows by external id: the existing rows come in one query."""
+    items = _unique(items)
+    ids = [external_id for external_id, _ in items]
+    existing = {
+        row.external_id: row
+        for row in uow.session.scalars(select(model).where(model.external_id.in_(ids)))
+    }
+    for external_id, record in items:
+        row = existing.get(external_id)
+        if row is None:
+            row = model(external_id=external_id)
+            uow.session.add(row)
+        fill(row, record)
+        row.updated_at = now
+    uow.commit()
+    return ImportResult(created=len(items) - len(existing), updated=len(existing))
+
+
+def _fill_alarm(row: TelecomAlarmRow, alarm: Alarm) -> None:
+    row.site = alarm.site
+    row.areas = list(alarm.areas)
+    row.cells = list(alarm.cells)
+    row.description = alarm.description
+    row.started_at = alarm.started_at
+    row.expected_recovery_at = alarm.expected_recovery_at
+    row.cleared_at = alarm.cleared_at
+
+
+def _fill_blind_spot(row: TelecomBlindSpotRow, spot: BlindSpot) -> None:
+    row.name = spot.name
+    row.areas = list(spot.areas)
+    row.cells = list(spot.cells)
+    row.polygon = [list(p) for p in spot.polygon] or None
+    row.planned_fix = spot.planned_fix
+    row.active = True
+
+
+def _fill_script(row: TelecomScriptRow, script: Script) -> None:
+    row.title = script.title
+    row.phenomena = [p.value for p in script.phenomena]
+    row.keywords = list(script.keywords)
+    row.handset_model = script.handset_model
+    row.os = script.os
+    row.explanation = script.explanation
+    row.sms_template = script.sms_template
+    row.active = True
+
+
 def upsert_alarms(
     uow: SqlUnitOfWork, actor: Actor | None, items: list[tuple[str, Alarm]], now: datetime
 ) -> ImportResult:
     require_editor(actor)
-    created = updated = 0
-    for external_id, alarm in _unique(items):
-        row = uow.session.scalar(
-            select(TelecomAlarmRow).where(TelecomAlarmRow.external_id == external_id)
-        )
-        if row is None:
-            row = TelecomAlarmRow(external_id=external_id)
-            uow.session.add(row)
-            created += 1
-        else:
-            updated += 1
-        row.site = alarm.site
-        row.areas = list(alarm.areas)
-        row.cells = list(alarm.cells)
-        row.description = alarm.description
-        row.started_at = alarm.started_at
-        row.expected_recovery_at = alarm.expected_recovery_at
-        row.cleared_at = alarm.cleared_at
-        row.updated_at = now
-    uow.commit()
-    return ImportResult(created, updated)
+    return _upsert(uow, TelecomAlarmRow, items, now, _fill_alarm)
+
+
+def upsert_blind_spots(
+    uow: SqlUnitOfWork, actor: Actor | None, items: list[tuple[str, BlindSpot]], now: datetime
+) -> ImportResult:
+    require_editor(actor)
+    return _upsert(uow, TelecomBlindSpotRow, items, now, _fill_blind_spot)
+
+
+def upsert_scripts(
+    uow: SqlUnitOfWork, actor: Actor | None, items: list[tuple[str, Script]], now: datetime
+) -> ImportResult:
+    require_editor(actor)
+    return _upsert(uow, TelecomScriptRow, items, now, _fill_script)
 
 
 def clear_alarm(
@@ -94,60 +144,6 @@ def clear_alarm(
     row.updated_at = now
     uow.commit()
     return row
-
-
-def upsert_blind_spots(
-    uow: SqlUnitOfWork, actor: Actor | None, items: list[tuple[str, BlindSpot]], now: datetime
-) -> ImportResult:
-    require_editor(actor)
-    created = updated = 0
-    for external_id, spot in _unique(items):
-        row = uow.session.scalar(
-            select(TelecomBlindSpotRow).where(TelecomBlindSpotRow.external_id == external_id)
-        )
-        if row is None:
-            row = TelecomBlindSpotRow(external_id=external_id)
-            uow.session.add(row)
-            created += 1
-        else:
-            updated += 1
-        row.name = spot.name
-        row.areas = list(spot.areas)
-        row.cells = list(spot.cells)
-        row.polygon = [list(p) for p in spot.polygon] or None
-        row.planned_fix = spot.planned_fix
-        row.active = True
-        row.updated_at = now
-    uow.commit()
-    return ImportResult(created, updated)
-
-
-def upsert_scripts(
-    uow: SqlUnitOfWork, actor: Actor | None, items: list[tuple[str, Script]], now: datetime
-) -> ImportResult:
-    require_editor(actor)
-    created = updated = 0
-    for external_id, script in _unique(items):
-        row = uow.session.scalar(
-            select(TelecomScriptRow).where(TelecomScriptRow.external_id == external_id)
-        )
-        if row is None:
-            row = TelecomScriptRow(external_id=external_id)
-            uow.session.add(row)
-            created += 1
-        else:
-            updated += 1
-        row.title = script.title
-        row.phenomena = [p.value for p in script.phenomena]
-        row.keywords = list(script.keywords)
-        row.handset_model = script.handset_model
-        row.os = script.os
-        row.explanation = script.explanation
-        row.sms_template = script.sms_template
-        row.active = True
-        row.updated_at = now
-    uow.commit()
-    return ImportResult(created, updated)
 
 
 def _unique(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
