@@ -309,13 +309,13 @@ def perform(
             raise PermissionDenied(
                 "只能派往本级或下级单位 / dispatch only to your unit or units below it"
             )
-    complaint = uow.complaints.get(complaint_id)
+    complaint, history = uow.complaints.aggregate(row)
     if expected_version is not None and expected_version != complaint.version:
         raise ConcurrencyConflict(complaint_id, expected_version, complaint.version)
     if action is Action.CLASSIFY:
         params = {**params, **_top_suggestion(row)}
     _HANDLERS[action](complaint, now, actor.user_id, params)
-    persist(uow, complaint, row.received_at, now, calendar)
+    persist(uow, complaint, row.received_at, now, calendar, history=history)
     if action is Action.CLASSIFY:
         _store_training_example(uow, row, complaint, actor, now)
     uow.commit()
@@ -353,13 +353,17 @@ def persist(
     received_at: datetime,
     now: datetime,
     calendar: sla.WorkingCalendar,
+    *,
+    history: list[Event] | None = None,
 ) -> None:
     """Write state (compare-and-set), events and the recomputed deadline together.
 
-    Every service that changes a complaint goes through here; the caller commits."""
+    Every service that changes a complaint goes through here; the caller commits.
+    ``history`` is the stored timeline when the caller already has it."""
     assert complaint.id is not None
     events = complaint.take_events()
-    history = uow.complaints.events(complaint.id) + events
+    stored = history if history is not None else uow.complaints.events(complaint.id)
+    history = stored + events
     extra: dict[str, Any] = {"due_at": sla.deadline(received_at, history, calendar)}
     if complaint.status in FINISHED_STATUSES:
         closing = next(

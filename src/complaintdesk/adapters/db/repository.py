@@ -237,9 +237,15 @@ class ComplaintRepository:
         return row.id
 
     def get(self, complaint_id: int) -> Complaint:
-        complaint = complaint_from_row(self.row(complaint_id))
-        complaint.restore_decisions(self.events(complaint_id))  # 批示/签批 guard dispatch
-        return complaint
+        return self.aggregate(self.row(complaint_id))[0]
+
+    def aggregate(self, row: ComplaintRow) -> tuple[Complaint, list[Event]]:
+        """The aggregate of an already loaded row, and its history (read once, used both to
+        restore the 批示/签批 state that guards dispatch and to recompute the deadline)."""
+        history = self.events(row.id)
+        complaint = complaint_from_row(row)
+        complaint.restore_decisions(history)
+        return complaint, history
 
     def row(self, complaint_id: int) -> ComplaintRow:
         """The stored row, always re-read: ``save`` updates with a compare-and-set statement
