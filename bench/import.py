@@ -25,12 +25,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from complaintdesk.adapters.db import migrate
-from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.bootstrap import Container, bootstrap
+from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.config import Settings
-from complaintdesk.services import importer
-from complaintdesk.services.demo import build_org
+from complaintdesk.db import migrate
+from complaintdesk.demo.hotline import build_org
+from complaintdesk.intake import importer
 
 PG_ADMIN = os.environ.get(
     "COMPLAINTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

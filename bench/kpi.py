@@ -35,16 +35,18 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from complaintdesk.adapters.calendar import ChineseWorkingCalendar  # noqa: E402
-from complaintdesk.adapters.db.engine import make_engine  # noqa: E402
-from complaintdesk.adapters.db.schema import metadata  # noqa: E402
-from complaintdesk.bootstrap import bootstrap  # noqa: E402
-from complaintdesk.config import Settings  # noqa: E402
-from complaintdesk.domain.sla import SHANGHAI  # noqa: E402
-from complaintdesk.services import auth, evaluation, kpis  # noqa: E402
-from complaintdesk.services.clock import FixedClock  # noqa: E402
-from complaintdesk.services.demo import build_org, build_users  # noqa: E402
-from complaintdesk.services.evaluation import Period  # noqa: E402
+from complaintdesk.bootstrap import bootstrap
+from complaintdesk.clock.calendar import ChineseWorkingCalendar
+from complaintdesk.clock.deadlines import SHANGHAI
+from complaintdesk.config import Settings
+from complaintdesk.db.engine import make_engine
+from complaintdesk.db.schema import metadata
+from complaintdesk.demo.hotline import build_org, build_users
+from complaintdesk.evaluation import kpis
+from complaintdesk.evaluation import service as evaluation
+from complaintdesk.evaluation.service import Period
+from complaintdesk.kernel.time import FixedClock
+from complaintdesk.org import auth
 
 ADMIN_URL = os.environ.get(
     "COMPLAINTDESK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -33,10 +33,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from complaintdesk.adapters.triage import ModelTriage  # noqa: E402
-from complaintdesk.adapters.triage.evaluation import cross_validate  # noqa: E402
-from complaintdesk.adapters.triage.model import RoutingModel  # noqa: E402
-from complaintdesk.adapters.triage.text import tokenizer_name  # noqa: E402
+from complaintdesk.triage.facade import ModelTriage
+from complaintdesk.triage.metrics import cross_validate
+from complaintdesk.triage.model import RoutingModel
+from complaintdesk.triage.text import tokenizer_name
 
 DATA = Path(os.environ.get("COMPLAINTDESK_DATA_DIR", ROOT.parent / "shared" / "data"))
 TEDDY = DATA / "teddycup2020c"

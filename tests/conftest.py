@@ -19,14 +19,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from complaintdesk.adapters.calendar import ChineseWorkingCalendar
-from complaintdesk.adapters.db import migrate
-from complaintdesk.adapters.db.engine import make_engine
-from complaintdesk.adapters.db.schema import metadata
 from complaintdesk.bootstrap import Container, bootstrap
+from complaintdesk.clock.calendar import ChineseWorkingCalendar
+from complaintdesk.clock.deadlines import SHANGHAI
 from complaintdesk.config import Settings
-from complaintdesk.domain.sla import SHANGHAI
-from complaintdesk.services.clock import FixedClock
+from complaintdesk.db import migrate
+from complaintdesk.db.engine import make_engine
+from complaintdesk.db.schema import metadata
+from complaintdesk.kernel.time import FixedClock
 
 PG_ADMIN_URL = os.environ.get(
     "COMPLAINTDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -114,7 +114,7 @@ def container(
 @pytest.fixture
 def org(container: Container) -> dict[str, Any]:
     """The demo org tree and users (password ``demo12345``), no complaints."""
-    from complaintdesk.services.demo import build_org, build_users
+    from complaintdesk.demo.hotline import build_org, build_users
 
     with container.uow() as uow:
         units = build_org(uow)
@@ -148,7 +148,7 @@ class Api:
 
 @pytest.fixture
 def api(container: Container, org: dict[str, Any]) -> Iterator[Api]:
-    from complaintdesk.entrypoints.api.app import create_app
+    from complaintdesk.http.app import create_app
 
     with TestClient(create_app(container)) as client:
         yield Api(client)

@@ -1,3 +1,3 @@
-from complaintdesk.entrypoints.cli.main import main
+from complaintdesk.cli import main
 
 main()

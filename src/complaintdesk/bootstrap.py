@@ -10,13 +10,13 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from complaintdesk.adapters.calendar import ChineseWorkingCalendar, OverrideLoader
-from complaintdesk.adapters.db.engine import make_engine, make_session_factory
-from complaintdesk.adapters.db.unit_of_work import SqlUnitOfWork
-from complaintdesk.adapters.triage.facade import Triage, build_triage
+from complaintdesk.clock.calendar import ChineseWorkingCalendar, OverrideLoader
+from complaintdesk.clock.deadlines import WorkingCalendar
 from complaintdesk.config import Settings, get_settings
-from complaintdesk.domain.sla import WorkingCalendar
-from complaintdesk.services.clock import Clock, SystemClock
+from complaintdesk.db.engine import make_engine, make_session_factory
+from complaintdesk.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.kernel.time import Clock, SystemClock
+from complaintdesk.triage.facade import Triage, build_triage
 
 
 @dataclass
@@ -63,7 +63,7 @@ def holiday_loader(session_factory: sessionmaker[Session]) -> OverrideLoader:
     def load() -> dict[date, bool]:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from complaintdesk.adapters.db.tables_clock import read_overrides
+        from complaintdesk.clock.tables import read_overrides
 
         try:
             with session_factory() as session:

@@ -13,14 +13,15 @@ from typing import Any
 import pytest
 import uvicorn
 
-from complaintdesk.adapters.db import migrate
 from complaintdesk.bootstrap import Container, bootstrap
+from complaintdesk.complaints import decisions as handling
+from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.vocabulary import Action, DispatchMode
 from complaintdesk.config import Settings
-from complaintdesk.domain.model import Action, DispatchMode
-from complaintdesk.entrypoints.api.app import create_app
-from complaintdesk.services import auth, handling
-from complaintdesk.services import complaints as svc
-from complaintdesk.services.demo import build_org, build_users
+from complaintdesk.db import migrate
+from complaintdesk.demo.hotline import build_org, build_users
+from complaintdesk.http.app import create_app
+from complaintdesk.org import auth
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from complaintdesk.domain.model import Action, DispatchMode
-from complaintdesk.services import auth, handling
-from complaintdesk.services import complaints as svc
+from complaintdesk.complaints import decisions as handling
+from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.vocabulary import Action, DispatchMode
+from complaintdesk.org import auth
 from tests.browser.conftest import Site
 
 pytestmark = pytest.mark.browser

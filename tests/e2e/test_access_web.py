@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from complaintdesk.bootstrap import Container
-from complaintdesk.entrypoints.api.app import create_app
-from complaintdesk.entrypoints.cli.main import app as cli
+from complaintdesk.cli import app as cli
+from complaintdesk.http.app import create_app
 from tests.conftest import Api
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -123,7 +123,7 @@ def test_the_handling_units_page_never_shows_the_complainant(
 def test_the_centre_sees_a_masked_complainant_and_reading_the_letter_is_audited(
     web: TestClient, api: Api, org: dict[str, Any], container: Container
 ) -> None:
-    from complaintdesk.services import audit
+    from complaintdesk.audit import service as audit
 
     cid = file_and_transfer(api, org)
     sign_in(web, "dispatcher")

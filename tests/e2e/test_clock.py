@@ -10,15 +10,17 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow, OutboxRow, UserRow
-from complaintdesk.adapters.notify.registry import build_registry
 from complaintdesk.bootstrap import Container
+from complaintdesk.cli import app as cli
+from complaintdesk.clock.deadlines import SHANGHAI
+from complaintdesk.clock.sweep import run_cycle
+from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.config import get_settings
-from complaintdesk.domain.sla import SHANGHAI
-from complaintdesk.entrypoints.cli.main import app as cli
-from complaintdesk.services.clock import FixedClock
-from complaintdesk.services.demo import SAMPLE_FILE, load_sample
-from complaintdesk.services.sweep import run_cycle
+from complaintdesk.demo.hotline import SAMPLE_FILE, load_sample
+from complaintdesk.kernel.time import FixedClock
+from complaintdesk.notify.registry import build_registry
+from complaintdesk.notify.tables import OutboxRow
+from complaintdesk.org.tables import UserRow
 from tests.conftest import Api
 from tests.e2e.test_lifecycle_api import act, file
 

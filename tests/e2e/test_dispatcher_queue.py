@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from complaintdesk.adapters.db.tables_triage import TriageExampleRow
-from complaintdesk.adapters.triage.facade import FakeTriage
 from complaintdesk.bootstrap import Container
+from complaintdesk.cli import app
 from complaintdesk.config import get_settings
-from complaintdesk.entrypoints.cli.main import app
+from complaintdesk.triage.facade import FakeTriage
+from complaintdesk.triage.tables import TriageExampleRow
 from tests.conftest import Api
 
 ARCHIVE = Path(__file__).resolve().parents[2] / "../shared/data/teddycup2020c/fj2_sample_495.csv"

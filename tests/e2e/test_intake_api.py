@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow
-from complaintdesk.adapters.db.tables_intake import RepresentativeRow
 from complaintdesk.bootstrap import Container
+from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
+from complaintdesk.intake.tables import RepresentativeRow
 from tests.conftest import Api
 from tests.e2e.test_lifecycle_api import act
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from complaintdesk.domain.sla import SHANGHAI
-from complaintdesk.services.clock import FixedClock
+from complaintdesk.clock.deadlines import SHANGHAI
+from complaintdesk.kernel.time import FixedClock
 from tests.conftest import Api
 from tests.e2e.test_lifecycle_api import act, file
 

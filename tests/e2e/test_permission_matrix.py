@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 
 from complaintdesk.bootstrap import Container
-from complaintdesk.domain.model import Action, DispatchMode
-from complaintdesk.domain.org import Role
-from complaintdesk.entrypoints.api.complaints import ACTION_ROUTES
-from complaintdesk.services import auth, handling
-from complaintdesk.services import complaints as svc
+from complaintdesk.complaints import decisions as handling
+from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.api import ACTION_ROUTES
+from complaintdesk.complaints.vocabulary import Action, DispatchMode
+from complaintdesk.org import auth
+from complaintdesk.org.model import Role
 from tests.conftest import Api
 
 ROLES = [

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from complaintdesk.adapters.db.tables import OutboxRow
-from complaintdesk.adapters.telecom.lookups import HttpAccountLookups
-from complaintdesk.adapters.telecom.standin import StandIn, parse_states
 from complaintdesk.bootstrap import Container
-from complaintdesk.services.clock import FixedClock
-from complaintdesk.services.demo_telecom import build_telecom_org
+from complaintdesk.demo.telecom import build_telecom_org
+from complaintdesk.kernel.time import FixedClock
+from complaintdesk.notify.tables import OutboxRow
+from complaintdesk.telecom.lookups import HttpAccountLookups
+from complaintdesk.telecom.standin import StandIn, parse_states
 from tests.conftest import Api
 
 FINE = {

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from complaintdesk.adapters.triage.facade import ModelTriage
-from complaintdesk.adapters.triage.model import RoutingModel
 from complaintdesk.bootstrap import Container
+from complaintdesk.triage.facade import ModelTriage
+from complaintdesk.triage.model import RoutingModel
 from tests.conftest import Api
 
 DATA = Path(__file__).resolve().parents[2] / "../shared/data/teddycup2020c/fj2_raw_subset_2763.csv"

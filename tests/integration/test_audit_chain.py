@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from complaintdesk.audit import service as audit
 from complaintdesk.bootstrap import Container
-from complaintdesk.entrypoints.cli.main import app as cli
-from complaintdesk.services import audit
+from complaintdesk.cli import app as cli
 from tests.conftest import Api
 
 

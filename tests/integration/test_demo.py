@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from complaintdesk.adapters.db.tables import ComplaintRow, UnitRow
 from complaintdesk.bootstrap import Container
+from complaintdesk.cli import app
+from complaintdesk.complaints.tables import ComplaintRow
+from complaintdesk.complaints.vocabulary import Status
 from complaintdesk.config import get_settings
-from complaintdesk.domain.model import Status
-from complaintdesk.entrypoints.cli.main import app
-from complaintdesk.services.demo import run_demo
+from complaintdesk.demo.hotline import run_demo
+from complaintdesk.org.tables import UnitRow
 
 
 def test_the_demo_builds_the_org_tree_and_walks_real_complaints(container: Container) -> None:

@@ -13,11 +13,12 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow
+from complaintdesk.audit import service as audit
 from complaintdesk.bootstrap import Container
+from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.config import Settings
-from complaintdesk.domain.errors import InvalidInput
-from complaintdesk.services import audit, importer
+from complaintdesk.intake import importer
+from complaintdesk.kernel.errors import InvalidInput
 
 SAMPLE = Settings().resolved_data_dir() / "teddycup2020c" / "fj2_sample_495.csv"
 HEADER = ["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "一级标签"]
@@ -155,8 +156,8 @@ def test_a_malformed_spreadsheet_is_refused_before_anything_is_stored(
 def test_the_import_command_shows_progress_and_writes_an_error_report(
     container: Container, org: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from complaintdesk.cli import app
     from complaintdesk.config import get_settings
-    from complaintdesk.entrypoints.cli.main import app
 
     path = write_csv(
         tmp_path / "cli.csv",

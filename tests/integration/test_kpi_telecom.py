@@ -7,11 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from complaintdesk.bootstrap import Container
-from complaintdesk.domain.model import Action, DispatchMode, Event, Status
-from complaintdesk.domain.org import UnitKind, UnitLevel
-from complaintdesk.services import auth, handling, kpis
-from complaintdesk.services import complaints as svc
-from complaintdesk.services.evaluation import Period
+from complaintdesk.complaints import decisions as handling
+from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.vocabulary import Action, DispatchMode, Event, Status
+from complaintdesk.evaluation import kpis
+from complaintdesk.evaluation.service import Period
+from complaintdesk.org import auth
+from complaintdesk.org.model import UnitKind, UnitLevel
 
 PERIOD = Period(2026, 11)
 

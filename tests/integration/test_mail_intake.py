@@ -24,11 +24,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow, OutboxRow
-from complaintdesk.adapters.db.tables_intake import AttachmentRow
-from complaintdesk.adapters.mail.imap import ImapMailbox
 from complaintdesk.bootstrap import Container
-from complaintdesk.services import mail
+from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
+from complaintdesk.intake import mail
+from complaintdesk.intake.imap import ImapMailbox
+from complaintdesk.intake.tables import AttachmentRow
+from complaintdesk.notify.tables import OutboxRow
 from tests.conftest import START
 
 DOVECOT = shutil.which("dovecot") or (
@@ -205,7 +206,7 @@ def test_mail_polled_over_imap_files_a_complaint_and_threads_the_replies(
         person = uow.session.execute(
             select(ComplaintRow.complainant_id).where(ComplaintRow.id == filed.complaint_id)
         ).scalar_one()
-        from complaintdesk.adapters.db.tables import ComplainantRow
+        from complaintdesk.complaints.tables import ComplainantRow
 
         complainant = uow.session.get(ComplainantRow, person)
         assert complainant is not None and complainant.email == "xiaoming@example.cn"

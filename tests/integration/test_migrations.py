@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
-from complaintdesk.adapters.db.schema import metadata
+from complaintdesk.db.schema import metadata
 
 
 def test_migrations_match_the_declared_tables(db_engine: Engine) -> None:

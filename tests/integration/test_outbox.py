@@ -20,13 +20,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from complaintdesk.adapters.db.tables import OutboxRow
-from complaintdesk.adapters.notify.registry import NotifierRegistry
-from complaintdesk.adapters.notify.sms import HttpSmsGateway
-from complaintdesk.adapters.notify.smtp import SmtpNotifier
 from complaintdesk.bootstrap import Container
-from complaintdesk.services import outbox
-from complaintdesk.services.clock import FixedClock
+from complaintdesk.kernel.time import FixedClock
+from complaintdesk.notify import outbox
+from complaintdesk.notify.registry import NotifierRegistry
+from complaintdesk.notify.sms import HttpSmsGateway
+from complaintdesk.notify.smtp import SmtpNotifier
+from complaintdesk.notify.tables import OutboxRow
 
 
 def free_port() -> int:
@@ -216,7 +216,7 @@ def test_a_message_that_keeps_failing_ends_failed_with_its_last_error(
 def test_an_unconfigured_channel_fails_visibly_and_delivers_once_configured(
     container: Container, clock: FixedClock, sms_gateway: SmsGateway
 ) -> None:
-    from complaintdesk.adapters.notify.registry import build_registry
+    from complaintdesk.notify.registry import build_registry
 
     queue(container, "sms", "13800000001", "remind:4:d1:5:sms")
     outbox.deliver(container.session_factory, build_registry(container.settings), clock.now())

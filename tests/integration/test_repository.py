@@ -8,15 +8,16 @@ from typing import Any
 
 import pytest
 
-from complaintdesk.adapters.db.queries import ComplaintFilter, ComplaintQueries
-from complaintdesk.adapters.db.repository import NewComplainant
 from complaintdesk.bootstrap import Container
-from complaintdesk.domain.errors import ConcurrencyConflict, NotFound
-from complaintdesk.domain.model import Action, DispatchMode, Status
-from complaintdesk.domain.org import Actor
-from complaintdesk.services import auth, handling
-from complaintdesk.services import complaints as svc
-from complaintdesk.services.clock import FixedClock
+from complaintdesk.complaints import decisions as handling
+from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
+from complaintdesk.complaints.repository import NewComplainant
+from complaintdesk.complaints.vocabulary import Action, DispatchMode, Status
+from complaintdesk.kernel.errors import ConcurrencyConflict, NotFound
+from complaintdesk.kernel.time import FixedClock
+from complaintdesk.org import auth
+from complaintdesk.org.model import Actor
 
 
 def actor(container: Container, username: str) -> Actor:

@@ -15,16 +15,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from complaintdesk.adapters.db.engine import make_engine, make_session_factory
-from complaintdesk.adapters.db.tables import ComplaintEventRow, ComplaintRow, OutboxRow, UserRow
 from complaintdesk.bootstrap import Container
-from complaintdesk.domain.model import Action, CallbackOutcome, DispatchMode
-from complaintdesk.domain.sla import SHANGHAI
-from complaintdesk.services import complaints as svc
-from complaintdesk.services import handling, outbox
-from complaintdesk.services.clock import FixedClock
-from complaintdesk.services.demo import _actor
-from complaintdesk.services.sweep import SweepReport, sweep
+from complaintdesk.clock.deadlines import SHANGHAI
+from complaintdesk.clock.sweep import SweepReport, sweep
+from complaintdesk.complaints import decisions as handling
+from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
+from complaintdesk.complaints.vocabulary import Action, CallbackOutcome, DispatchMode
+from complaintdesk.db.engine import make_engine, make_session_factory
+from complaintdesk.demo.hotline import _actor
+from complaintdesk.kernel.time import FixedClock
+from complaintdesk.notify import outbox
+from complaintdesk.notify.tables import OutboxRow
+from complaintdesk.org.tables import UserRow
 from tests.integration.test_outbox import SmtpServer, registry_for, smtp_server  # noqa: F401
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from complaintdesk.adapters.db.tables import ComplaintRow
-from complaintdesk.adapters.telecom.lookups import HttpAccountLookups
-from complaintdesk.adapters.telecom.standin import load_states, running
 from complaintdesk.bootstrap import Container
-from complaintdesk.domain.telecom import AccountSystem, LookupOutcome
+from complaintdesk.complaints.tables import ComplaintRow
+from complaintdesk.telecom.diagnosis import AccountSystem, LookupOutcome
+from complaintdesk.telecom.lookups import HttpAccountLookups
+from complaintdesk.telecom.standin import load_states, running
 
 
 def test_each_system_answers_and_failures_are_unknown(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_a_system_that_is_not_configured_or_not_listening_is_unknown(tmp_path: P
 def test_the_telecom_demo_resolves_some_at_each_level_dispatches_some_and_runs_once(
     container: Container,
 ) -> None:
-    from complaintdesk.services.demo_telecom import run_telecom_demo
+    from complaintdesk.demo.telecom import run_telecom_demo
 
     report = run_telecom_demo(container, count=24)
     assert report.filed == 24

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from complaintdesk.adapters.calendar import (
+from complaintdesk.clock.calendar import (
     ChineseWorkingCalendar,
     HolidayEntry,
     parse_holiday_rows,
     read_holiday_file,
 )
-from complaintdesk.domain.errors import InvalidInput
+from complaintdesk.kernel.errors import InvalidInput
 
 # Spring Festival 2026: off Sun 15 Feb – Mon 23 Feb (9 days); make-up Sat 14 Feb, Sat 28 Feb.
 SPRING_FESTIVAL_2026 = [

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from complaintdesk.cli import app
 from complaintdesk.config import get_settings
-from complaintdesk.entrypoints.cli.main import app
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from complaintdesk.entrypoints.cli import competency as competency_cli
+from complaintdesk.evaluation import cli as competency_cli
 
 runner = CliRunner()
 
@@ -108,7 +108,7 @@ def test_it_prints_the_default_tree_with_combined_weights() -> None:
 
 
 def test_it_is_registered_on_the_main_command() -> None:
-    from complaintdesk.entrypoints.cli.main import app
+    from complaintdesk.cli import app
 
     result = runner.invoke(app, ["competency", "tree"])
     assert result.exit_code == 0

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from scipy.stats import friedmanchisquare
 
-from complaintdesk.domain.competency import (
+from complaintdesk.evaluation.competency import (
     DEFAULT_TREE,
     CompetencyTree,
     IndicatorGroup,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from complaintdesk.domain.evaluation import (
+from complaintdesk.evaluation.scoring import (
     Category,
     Grade,
     GradeCounts,
@@ -28,7 +28,7 @@ from complaintdesk.domain.evaluation import (
     score_unit,
     total_score,
 )
-from complaintdesk.domain.figures import competition_ranks, format_number, round_2dp
+from complaintdesk.kernel.figures import competition_ranks, format_number, round_2dp
 
 LAW = Category.LAW_ENFORCEMENT
 MGMT = Category.COMPREHENSIVE_MANAGEMENT

@@ -6,10 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from complaintdesk.domain.errors import InvalidInput
-from complaintdesk.domain.sla import SHANGHAI
-from complaintdesk.domain.text import clean_text
-from complaintdesk.services import attachments, importer, intake, repeats
+from complaintdesk.clock.deadlines import SHANGHAI
+from complaintdesk.intake import attachments, importer, repeats
+from complaintdesk.intake import service as intake
+from complaintdesk.kernel.errors import InvalidInput
+from complaintdesk.kernel.text import clean_text
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
 

@@ -6,8 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from complaintdesk.domain.figures import NO_FIGURE, format_percent
-from complaintdesk.domain.kpi import (
+from complaintdesk.evaluation.kpi import (
     BranchMonth,
     HandledAt,
     HotlineCounts,
@@ -21,6 +20,7 @@ from complaintdesk.domain.kpi import (
     preprocessing_figures,
     preprocessing_success_rate,
 )
+from complaintdesk.kernel.figures import NO_FIGURE, format_percent
 
 # --- hotline --------------------------------------------------------------------------------
 

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from complaintdesk.adapters.calendar import ChineseWorkingCalendar
-from complaintdesk.domain import sla
-from complaintdesk.domain.errors import InvalidInput
-from complaintdesk.domain.model import Action, Complaint, DispatchMode, Event, Status
-from complaintdesk.domain.supervision import listing_at, next_step, notice, reminder_at
+from complaintdesk.clock import deadlines as sla
+from complaintdesk.clock.calendar import ChineseWorkingCalendar
+from complaintdesk.clock.ladder import listing_at, next_step, notice, reminder_at
+from complaintdesk.complaints.model import Complaint
+from complaintdesk.complaints.vocabulary import Action, DispatchMode, Event, Status
+from complaintdesk.kernel.errors import InvalidInput
 
 SH = sla.SHANGHAI
 CAL = ChineseWorkingCalendar()
@@ -276,8 +277,7 @@ LADDER = [
 def test_a_ladder_step_is_allowed_exactly_while_the_clock_runs_and_keeps_the_status(
     action: Action, method: Any, level: int, status: Status
 ) -> None:
-    from complaintdesk.domain.errors import IllegalTransition
-    from complaintdesk.domain.model import OPEN_STATUSES
+    from complaintdesk.complaints.vocabulary import OPEN_STATUSES, IllegalTransition
 
     complaint = _self_handled()
     complaint.status = status

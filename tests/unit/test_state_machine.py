@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from complaintdesk.domain.errors import IllegalTransition, InvalidInput
-from complaintdesk.domain.model import (
-    ALLOWED_FROM,
+from complaintdesk.complaints.model import ALLOWED_FROM, Complaint
+from complaintdesk.complaints.vocabulary import (
     MAX_CALLBACK_ATTEMPTS,
     Action,
     CallbackOutcome,
-    Complaint,
     DispatchMode,
+    IllegalTransition,
     Importance,
     Status,
 )
+from complaintdesk.kernel.errors import InvalidInput
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from complaintdesk.adapters.telecom import importers
-from complaintdesk.domain.errors import InvalidInput
-from complaintdesk.domain.sla import SHANGHAI
-from complaintdesk.domain.telecom import (
+from complaintdesk.clock.deadlines import SHANGHAI
+from complaintdesk.kernel.errors import InvalidInput
+from complaintdesk.telecom import importers
+from complaintdesk.telecom.diagnosis import (
     AccountSystem,
     Alarm,
     BlindSpot,

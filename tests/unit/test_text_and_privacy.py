@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from complaintdesk.domain.errors import InvalidInput
-from complaintdesk.domain.privacy import mask_email, mask_id_number, mask_name, mask_phone
-from complaintdesk.domain.text import MAX_TEXT_CHARS, clean_text
+from complaintdesk.kernel.errors import InvalidInput
+from complaintdesk.kernel.privacy import mask_email, mask_id_number, mask_name, mask_phone
+from complaintdesk.kernel.text import MAX_TEXT_CHARS, clean_text
 
 
 def clean(value: str | None, **kwargs: object) -> str:

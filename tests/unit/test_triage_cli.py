@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from complaintdesk.entrypoints.cli.main import app
+from complaintdesk.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("COMPLAINTDESK_DATA_DIR", REPO.parent / "shared" / "data"))

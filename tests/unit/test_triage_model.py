@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from complaintdesk.adapters.triage import FakeTriage, ModelTriage, TriageResult
-from complaintdesk.adapters.triage.evaluation import cross_validate, score
-from complaintdesk.adapters.triage.model import RoutingModel, TrainConfig, TrainingDataError
-from complaintdesk.adapters.triage.text import normalise, tokenise
-from complaintdesk.domain.scope import ComplaintCategory
+from complaintdesk.triage.facade import FakeTriage, ModelTriage, TriageResult
+from complaintdesk.triage.metrics import cross_validate, score
+from complaintdesk.triage.model import RoutingModel, TrainConfig, TrainingDataError
+from complaintdesk.triage.scope import ComplaintCategory
+from complaintdesk.triage.text import normalise, tokenise
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("COMPLAINTDESK_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -188,7 +188,7 @@ def test_the_features_equal_sklearns_tfidf_with_the_same_vocabulary(model: Routi
 
 
 def test_max_features_keeps_the_most_frequent_terms() -> None:
-    from complaintdesk.adapters.triage.features import NgramTfidf
+    from complaintdesk.triage.features import NgramTfidf
 
     vec = NgramTfidf("word", (1, 1), min_df=1, max_features=2).fit(["a a a b b c", "a b d"])
     assert sorted(vec.vocabulary) == ["a", "b"]
@@ -202,7 +202,7 @@ def test_a_batch_spanning_several_chunks_gives_the_same_rows_as_one_document_at_
     split: tuple[list[str], list[str], list[str], list[str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from complaintdesk.adapters.triage import features
+    from complaintdesk.triage import features
 
     docs = [normalise(t) for t in split[2][:7]]
     one_by_one = [model.char_vectorizer.transform([d]).toarray() for d in docs]
@@ -215,7 +215,7 @@ def test_a_featuriser_saved_as_a_vocabulary_dict_loads_with_the_same_features(
     model: RoutingModel,
 ) -> None:
     """Model files of format 1 pickled the term -> column dict; they still load and agree."""
-    from complaintdesk.adapters.triage.features import NgramTfidf
+    from complaintdesk.triage.features import NgramTfidf
 
     current = model.word_vectorizer
     terms = list(current.vocabulary)

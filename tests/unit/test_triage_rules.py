@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from complaintdesk.domain.entities import extract_entities, id_checksum_ok, mask_sensitive
-from complaintdesk.domain.importance import Importance, ImportanceReason, assess_importance
-from complaintdesk.domain.scope import ComplaintCategory, assess_scope
+from complaintdesk.triage.entities import extract_entities, id_checksum_ok, mask_sensitive
+from complaintdesk.triage.importance import Importance, ImportanceReason, assess_importance
+from complaintdesk.triage.scope import ComplaintCategory, assess_scope
 
 SCOPE_CASES = [
     (

@@ -1,1 +1,0 @@
-"""Report outputs: Excel workbooks (openpyxl), charts (matplotlib, Agg) and printable HTML."""

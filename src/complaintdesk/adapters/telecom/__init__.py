@@ -1,1 +1,0 @@
-"""Telecom adapters: account look-ups (CRM, prepaid, AAA, HLR), file importers, stand-in."""

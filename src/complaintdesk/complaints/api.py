@@ -1,0 +1,250 @@
+"""Complaint endpoints: file, list, read, timeline, and one endpoint per action."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel
+
+from complaintdesk.complaints import schemas as s
+from complaintdesk.complaints import schemas_decisions as sh
+from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
+from complaintdesk.complaints.views import _view, _view_if_visible, file_command
+from complaintdesk.complaints.vocabulary import Action, Status
+from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.intake import service as intake
+from complaintdesk.kernel.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints 投诉"])
+
+
+@router.post("", status_code=201, response_model=s.FiledOut, summary="登记投诉 / file")
+def file_complaint(
+    body: s.ComplaintIn,
+    actor: ActorDep,
+    uow: UowDep,
+    container: ContainerDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="重试时携带同一值不会重复登记 / a retry with the same value files nothing",
+        ),
+    ] = None,
+) -> s.FiledOut:
+    result = intake.register_in(
+        container,
+        uow,
+        intake.Intake(complaint=file_command(body)),
+        actor=actor,
+        idempotency=intake.IdempotencyKey.of(
+            f"user:{actor.user_id}:file", idempotency_key, body.model_dump(mode="json")
+        ),
+    )
+    if result.replayed:
+        response.status_code = 200
+    return s.FiledOut(
+        id=result.id,
+        tracking_no=result.tracking_no,
+        query_code=result.query_code,
+        complaint=_view_if_visible(uow, container, actor, result.id),
+    )
+
+
+def _parse_cursor(cursor: str | None) -> int | None:
+    if cursor is None or cursor == "":
+        return None
+    if not cursor.isdigit():
+        raise InvalidInput("分页游标无效 / invalid cursor")
+    return int(cursor)
+
+
+def _parse_statuses(values: list[str] | None) -> list[Status] | None:
+    if not values:
+        return None
+    try:
+        return [Status(v) for item in values for v in item.split(",") if v]
+    except ValueError as exc:
+        valid = ", ".join(st.value for st in Status)
+        raise InvalidInput(f"未知状态 / unknown status; valid: {valid}") from exc
+
+
+@router.get("", response_model=s.ComplaintPage, summary="投诉列表 / list")
+def list_complaints(
+    actor: ActorDep,
+    uow: UowDep,
+    container: ContainerDep,
+    status: Annotated[list[str] | None, Query()] = None,
+    unit_id: int | None = None,
+    category: str | None = None,
+    importance: str | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    overdue: bool | None = None,
+    tracking_no: str | None = None,
+    overdue_level: Annotated[int | None, Query(ge=0, le=3)] = None,
+    unrouted: Annotated[
+        bool | None, Query(description="派单队列：尚未确定业务类别 / awaiting a department")
+    ] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> s.ComplaintPage:
+    queries = ComplaintQueries(uow.session)
+    now = container.clock.now()
+    rows = queries.page(
+        actor,
+        ComplaintFilter(
+            status=_parse_statuses(status),
+            unit_id=unit_id,
+            category=category,
+            importance=importance,
+            received_from=received_from,
+            received_to=received_to,
+            overdue=overdue,
+            tracking_no=tracking_no,
+            overdue_level=overdue_level,
+            unrouted=unrouted,
+        ),
+        limit=limit + 1,
+        before_id=_parse_cursor(cursor),
+        now=now,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return s.ComplaintPage(
+        items=[s.ComplaintOut(**v) for v in queries.views(actor, rows, now=now)],
+        next_cursor=str(rows[-1].id) if more and rows else None,
+    )
+
+
+@router.get("/{complaint_id}", response_model=s.ComplaintOut, summary="投诉详情 / read")
+def get_complaint(
+    complaint_id: int, actor: ActorDep, uow: UowDep, container: ContainerDep
+) -> s.ComplaintOut:
+    return _view(uow, container, actor, complaint_id)
+
+
+@router.get("/{complaint_id}/events", response_model=list[s.EventOut], summary="时间线 / timeline")
+def timeline(complaint_id: int, actor: ActorDep, uow: UowDep) -> list[s.EventOut]:
+    return [s.EventOut(**e) for e in ComplaintQueries(uow.session).timeline(actor, complaint_id)]
+
+
+@router.post(
+    "/{complaint_id}/appeal",
+    status_code=201,
+    response_model=s.FiledOut,
+    summary="申诉（上一级立案）/ appeal to the next level up",
+)
+def appeal(
+    complaint_id: int, body: s.AppealIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+) -> s.FiledOut:
+    # The old case must be visible to the actor before anything else is said about it.
+    ComplaintQueries(uow.session).get_row(actor, complaint_id)
+    filed = svc.appeal(
+        uow,
+        complaint_id,
+        reason=body.reason,
+        actor=actor,
+        now=container.clock.now(),
+        calendar=container.calendar,
+    )
+    return s.FiledOut(
+        id=filed.id,
+        tracking_no=filed.tracking_no,
+        query_code=filed.query_code,
+        complaint=_view_if_visible(uow, container, actor, filed.id),
+    )
+
+
+@router.post(
+    "/{complaint_id}/reveal-identity", summary="查看投诉人身份（记录在案）/ reveal identity"
+)
+def reveal_identity(
+    complaint_id: int, body: s.RevealIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+) -> dict[str, Any]:
+    ComplaintQueries(uow.session).get_row(actor, complaint_id)
+    person = svc.reveal_identity(
+        uow, actor, complaint_id, reason=body.reason, now=container.clock.now()
+    )
+    return {"complainant": person}
+
+
+def _action_route(action: Action, path: str, body_type: type[BaseModel], summary: str) -> None:
+    def endpoint(
+        complaint_id: int,
+        body: body_type,  # type: ignore[valid-type]
+        actor: ActorDep,
+        uow: UowDep,
+        container: ContainerDep,
+    ) -> s.ActionOut:
+        params = body.model_dump(exclude={"expected_version"})  # type: ignore[attr-defined]
+        complaint = svc.perform(
+            uow,
+            actor,
+            complaint_id,
+            action,
+            params,
+            now=container.clock.now(),
+            calendar=container.calendar,
+            expected_version=body.expected_version,  # type: ignore[attr-defined]
+        )
+        return s.ActionOut(
+            id=complaint_id,
+            status=complaint.status.value,
+            version=complaint.version,
+            complaint=_view_if_visible(uow, container, actor, complaint_id),
+        )
+
+    endpoint.__name__ = f"complaint_{action.value}"
+    # Annotations are strings under `from __future__ import annotations`; the body type
+    # is a closure variable FastAPI cannot resolve by name, so give it the class itself.
+    endpoint.__annotations__["body"] = body_type
+    router.add_api_route(
+        f"/{{complaint_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        response_model=s.ActionOut,
+        summary=summary,
+    )
+
+
+ACTION_ROUTES: list[tuple[Action, str, type[BaseModel], str]] = [
+    (Action.ACCEPT, "accept", s.AcceptIn, "受理 / accept"),
+    (Action.REJECT, "reject", s.RejectIn, "不予受理 / not accept, with explanation"),
+    (Action.HAND_OVER, "hand-over", s.HandOverIn, "移交职能部门 / hand over"),
+    (Action.START_PREPROCESSING, "start-preprocessing", s.ActionIn, "预处理 / pre-process"),
+    (
+        Action.RESOLVE_AT_INTAKE,
+        "resolve-at-intake",
+        s.ResolveAtIntakeIn,
+        "受理即办结 / resolve at intake",
+    ),
+    (Action.DISPATCH, "dispatch", s.DispatchIn, "派单（自办/转办）/ dispatch"),
+    (Action.RETURN_DISPATCH, "return", s.ReasonIn, "退单 / return a wrong dispatch"),
+    (Action.RECEIVE, "receive", s.ActionIn, "签收 / sign for"),
+    (Action.START_HANDLING, "start-handling", s.ActionIn, "开始办理 / start handling"),
+    (Action.ADD_NOTE, "notes", s.NoteIn, "办理记录 / add a note"),
+    (Action.REQUEST_EXTENSION, "request-extension", s.ExtensionIn, "申请延期 / request extension"),
+    (
+        Action.APPROVE_EXTENSION,
+        "approve-extension",
+        s.OptionalReasonIn,
+        "批准延期 / approve extension",
+    ),
+    (Action.REFUSE_EXTENSION, "refuse-extension", s.ReasonIn, "驳回延期 / refuse extension"),
+    (Action.REPLY, "reply", s.ReplyIn, "答复投诉人 / reply"),
+    (Action.START_CALLBACK, "start-callback", s.ActionIn, "开始回访 / start callback"),
+    (Action.RECORD_CALLBACK, "callback", s.CallbackIn, "回访结果 / record callback"),
+    (Action.ARCHIVE, "archive", s.ActionIn, "归档 / archive"),
+    (Action.CLASSIFY, "classify", s.ClassifyIn, "分类（确定业务类别）/ classify"),
+    (Action.INSTRUCT, "instruct", sh.InstructIn, "领导批示 / leader's instruction"),
+    (Action.RULE_ON_RETURN, "rule-on-return", sh.RuleOnReturnIn, "退单裁定 / rule on a return"),
+    (Action.RECORD_FINDINGS, "findings", sh.FindingsIn, "调查认定 / record findings"),
+    (Action.SUBMIT_REPORT, "report", sh.ReportIn, "书面报告 / written report to the centre"),
+]
+for _action, _path, _body, _summary in ACTION_ROUTES:
+    _action_route(_action, _path, _body, _summary)

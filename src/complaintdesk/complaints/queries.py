@@ -1,0 +1,270 @@
+"""The read side: every query of complaints goes through :meth:`ComplaintQueries.scoped`.
+
+Jurisdiction lives here and nowhere else. A viewer sees a complaint when it is owned by
+(filed at) a unit in the viewer's subtree, or dispatched to one. A viewer who sees it only
+from the handling side gets the summary (摘要) instead of the original letter and never
+the complainant's identity (SPEC §5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from complaintdesk.clock.deadlines import SHANGHAI
+from complaintdesk.clock.tables import calendar_warnings
+from complaintdesk.complaints.tables import ComplainantRow, ComplaintEventRow, ComplaintRow
+from complaintdesk.complaints.vocabulary import OPEN_STATUSES, Status
+from complaintdesk.kernel.errors import NotFound
+from complaintdesk.kernel.privacy import mask_email, mask_id_number, mask_name, mask_phone
+from complaintdesk.org.model import Actor
+from complaintdesk.org.repository import subtree_range
+from complaintdesk.org.tables import UnitRow, UserRow
+
+
+@dataclass(frozen=True)
+class ComplaintFilter:
+    status: list[Status] | None = None
+    unit_id: int | None = None
+    category: str | None = None
+    importance: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    overdue: bool | None = None
+    tracking_no: str | None = None
+    overdue_level: int | None = None  # 1 催办 / 2 督办 / 3 挂牌督办: this level or higher
+    unrouted: bool | None = None  # the dispatcher queue: no department decided yet
+
+
+# Where a complaint waits for a person to settle its department (SPEC §2: below the
+# confidence threshold a person decides).
+UNROUTED_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.PREPROCESSING, Status.RETURNED)
+
+
+def _in_subtree(column: Any, path: str) -> Any:
+    lo, hi = subtree_range(path)
+    return and_(column >= lo, column < hi)
+
+
+class ComplaintQueries:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- the one place where jurisdiction is applied ---------------------------
+
+    def scoped(self, viewer: Actor) -> Select[tuple[ComplaintRow]]:
+        return select(ComplaintRow).where(
+            or_(
+                _in_subtree(ComplaintRow.owner_unit_path, viewer.unit_path),
+                _in_subtree(ComplaintRow.handling_unit_path, viewer.unit_path),
+            )
+        )
+
+    def get_row(self, viewer: Actor, complaint_id: int) -> ComplaintRow:
+        row = self.session.scalar(self.scoped(viewer).where(ComplaintRow.id == complaint_id))
+        if row is None:
+            # Same answer for "does not exist" and "not yours": existence is not leaked.
+            raise NotFound(f"投诉 {complaint_id} 不存在 / complaint {complaint_id} not found")
+        return row
+
+    def page(
+        self,
+        viewer: Actor,
+        filters: ComplaintFilter,
+        *,
+        limit: int,
+        before_id: int | None,
+        now: datetime,
+    ) -> list[ComplaintRow]:
+        """Newest first, keyset-paginated on id (no OFFSET: page 5,000 costs what page 1 does)."""
+        stmt = self.scoped(viewer)
+        if filters.status:
+            stmt = stmt.where(ComplaintRow.status.in_([s.value for s in filters.status]))
+        if filters.unit_id is not None:
+            unit = self.session.get(UnitRow, filters.unit_id)
+            if unit is None:
+                return []
+            stmt = stmt.where(_in_subtree(ComplaintRow.handling_unit_path, unit.path))
+        if filters.category:
+            stmt = stmt.where(ComplaintRow.category == filters.category)
+        if filters.importance:
+            stmt = stmt.where(ComplaintRow.importance == filters.importance)
+        if filters.received_from:
+            start = datetime.combine(filters.received_from, time.min, tzinfo=SHANGHAI)
+            stmt = stmt.where(ComplaintRow.received_at >= start)
+        if filters.received_to:
+            end = datetime.combine(filters.received_to, time.max, tzinfo=SHANGHAI)
+            stmt = stmt.where(ComplaintRow.received_at <= end)
+        if filters.overdue is not None:
+            open_values = [s.value for s in OPEN_STATUSES]
+            late = and_(ComplaintRow.status.in_(open_values), ComplaintRow.due_at < now)
+            stmt = stmt.where(late if filters.overdue else ~late)
+        if filters.tracking_no:
+            stmt = stmt.where(ComplaintRow.tracking_no == filters.tracking_no.strip())
+        if filters.overdue_level is not None:
+            stmt = stmt.where(ComplaintRow.overdue_level >= filters.overdue_level)
+        if filters.unrouted:
+            stmt = stmt.where(
+                ComplaintRow.department_label.is_(None),
+                ComplaintRow.status.in_([s.value for s in UNROUTED_STATUSES]),
+            )
+        if before_id is not None:
+            stmt = stmt.where(ComplaintRow.id < before_id)
+        return list(self.session.scalars(stmt.order_by(ComplaintRow.id.desc()).limit(limit)))
+
+    # --- presentation ------------------------------------------------------------
+
+    def view(self, viewer: Actor, row: ComplaintRow, *, now: datetime) -> dict[str, Any]:
+        return self.views(viewer, [row], now=now)[0]
+
+    def views(
+        self, viewer: Actor, rows: list[ComplaintRow], *, now: datetime
+    ) -> list[dict[str, Any]]:
+        """What a viewer may see of each complaint; identity masked, always.
+
+        Complainants and unit names are fetched in one query each for the whole page.
+        """
+        people = self._complainants({r.complainant_id for r in rows})
+        unit_ids: set[int | None] = {r.owner_unit_id for r in rows}
+        units = self._unit_names(unit_ids | {r.handling_unit_id for r in rows})
+        views = [self._view(viewer, row, people, units, now) for row in rows]
+        # "calendar unknown for YEAR": a deadline counted Monday–Friday only (issue 3).
+        warnings = calendar_warnings(self.session, rows)
+        for view in views:
+            view["calendar_warning"] = warnings.get(view["id"])
+        return views
+
+    def _view(
+        self,
+        viewer: Actor,
+        row: ComplaintRow,
+        people: dict[int, ComplainantRow],
+        units: dict[int, str],
+        now: datetime,
+    ) -> dict[str, Any]:
+        owner_side = viewer.sees(row.owner_unit_path)
+        person = people.get(row.complainant_id) if row.complainant_id else None
+        overdue = (
+            Status(row.status) in OPEN_STATUSES and row.due_at is not None and row.due_at < now
+        )
+        return {
+            "id": row.id,
+            "tracking_no": row.tracking_no,
+            "status": row.status,
+            "channel": row.channel,
+            "title": row.title,
+            "content": row.content if owner_side else None,
+            "summary": row.summary,
+            "complained_unit_name": row.complained_unit_name,
+            "complained_person": row.complained_person,
+            "complainant": masked_complainant(person) if owner_side else None,
+            "consent_publish": row.consent_publish,
+            "importance": row.importance,
+            "category": row.category,
+            "department_label": row.department_label,
+            "triage": row.triage if owner_side else None,
+            "owner_unit": {"id": row.owner_unit_id, "name": units.get(row.owner_unit_id)},
+            "handling_unit": (
+                {"id": row.handling_unit_id, "name": units.get(row.handling_unit_id)}
+                if row.handling_unit_id
+                else None
+            ),
+            "dispatch_mode": row.dispatch_mode,
+            "received_at": row.received_at,
+            "due_at": row.due_at,
+            "overdue": overdue,
+            "overdue_level": row.overdue_level,
+            "closed_at": row.closed_at,
+            "extension_days": row.extension_days,
+            "extension_pending_days": row.extension_pending_days,
+            "reopen_count": row.reopen_count,
+            "return_count": row.return_count,
+            "double_deduction": row.double_deduction,
+            "appeal_of_id": row.appeal_of_id,
+            "repeat_of_id": row.repeat_of_id,
+            "version": row.version,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+
+    def _complainants(self, ids: set[int | None]) -> dict[int, ComplainantRow]:
+        wanted = [i for i in ids if i is not None]
+        if not wanted:
+            return {}
+        rows = self.session.scalars(select(ComplainantRow).where(ComplainantRow.id.in_(wanted)))
+        return {r.id: r for r in rows}
+
+    def _unit_names(self, ids: set[int | None]) -> dict[int, str]:
+        wanted = [i for i in ids if i is not None]
+        if not wanted:
+            return {}
+        rows = self.session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(wanted)))
+        return {r.id: r.name for r in rows}
+
+    def timeline(self, viewer: Actor, complaint_id: int) -> list[dict[str, Any]]:
+        row = self.get_row(viewer, complaint_id)
+        owner_side = viewer.sees(row.owner_unit_path)
+        result = self.session.execute(
+            select(ComplaintEventRow, UserRow.display_name, UserRow.unit_id)
+            .outerjoin(UserRow, UserRow.id == ComplaintEventRow.actor_id)
+            .where(ComplaintEventRow.complaint_id == complaint_id)
+            .order_by(ComplaintEventRow.id)
+        )
+        out = []
+        for event, actor_name, _unit in result:
+            data = dict(event.data or {})
+            out.append(
+                {
+                    "id": event.id,
+                    "action": event.action,
+                    "at": event.at,
+                    "actor_id": event.actor_id,
+                    "actor_name": actor_name,
+                    "from_status": event.from_status,
+                    "to_status": event.to_status,
+                    "reason": event.reason,
+                    "data": data if owner_side else _unit_side_data(data),
+                }
+            )
+        return out
+
+
+def _unit_side_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data as a handling unit may see it: nothing that identifies the complainant."""
+    return {k: v for k, v in data.items() if k not in {"complainant", "contact"}}
+
+
+def masked_complainant(person: ComplainantRow | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    if person.anonymous:
+        return {"anonymous": True, "name": "匿名", "phone": None, "email": None}
+    return {
+        "anonymous": False,
+        "name": mask_name(person.name),
+        "phone": mask_phone(person.phone),
+        "email": mask_email(person.email),
+        "id_number": mask_id_number(person.id_number),
+        "organisation": mask_name(person.organisation),
+        "proxy": bool(person.proxy),
+    }
+
+
+def revealed_complainant(person: ComplainantRow | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {
+        "anonymous": person.anonymous,
+        "name": person.name,
+        "phone": person.phone,
+        "email": person.email,
+        "id_number": person.id_number,
+        "organisation": person.organisation,
+        "address": person.address,
+        "external_user": person.external_user,
+        "proxy": person.proxy,
+    }

@@ -1,0 +1,60 @@
+"""Complaint endpoints: file, list, read, timeline, and one endpoint per action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from complaintdesk.complaints import schemas as s
+from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.queries import ComplaintQueries
+from complaintdesk.complaints.repository import NewComplainant
+from complaintdesk.kernel.errors import NotFound
+from complaintdesk.org.model import Actor
+
+
+def complainant_from(body: s.ComplainantIn | None) -> NewComplainant | None:
+    if body is None:
+        return None
+    return NewComplainant(
+        name=None if body.anonymous else body.name,
+        phone=body.phone,
+        email=str(body.email) if body.email else None,
+        id_number=None if body.anonymous else body.id_number,
+        organisation=None if body.anonymous else body.organisation,
+        address=body.address,
+        anonymous=body.anonymous,
+        proxy=body.proxy.model_dump() if body.proxy else None,
+    )
+
+
+def file_command(body: s.ComplaintIn) -> svc.FileComplaint:
+    """What staff filing (here and in operator registration) knows about a complaint."""
+    return svc.FileComplaint(
+        content=body.content,
+        title=body.title,
+        channel=body.channel,
+        complained_unit_name=body.complained_unit_name,
+        complained_person=body.complained_person,
+        complainant=complainant_from(body.complainant),
+        consent_publish=body.consent_publish,
+        received_at=body.received_at,
+        owner_unit_id=body.owner_unit_id,
+        importance=body.importance,
+    )
+
+
+def _view(uow: Any, container: Any, actor: Actor, complaint_id: int) -> s.ComplaintOut:
+    queries = ComplaintQueries(uow.session)
+    row = queries.get_row(actor, complaint_id)
+    return s.ComplaintOut(**queries.view(actor, row, now=container.clock.now()))
+
+
+def _view_if_visible(
+    uow: Any, container: Any, actor: Actor, complaint_id: int
+) -> s.ComplaintOut | None:
+    """After an action the complaint may have left the actor's jurisdiction (a return,
+    an appeal one level up): then the answer says so instead of showing it."""
+    try:
+        return _view(uow, container, actor, complaint_id)
+    except NotFound:
+        return None
