@@ -19,6 +19,7 @@ from complaintdesk.complaints.vocabulary import (
     Status,
 )
 from complaintdesk.kernel.errors import InvalidInput
+from complaintdesk.org.model import ACTION_ROLES, Actor, Role
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -132,22 +133,96 @@ def prepare(action: Action, status: Status) -> Complaint:
     return complaint
 
 
+S = Status
+_OPEN = {S.REGISTERED, S.ACCEPTED, S.PREPROCESSING, S.DISPATCHED, S.RETURNED, S.RECEIVED}
+_OPEN |= {S.IN_PROGRESS}
+_BEFORE_DISPATCH = {S.REGISTERED, S.ACCEPTED, S.PREPROCESSING, S.RETURNED}
+
+# The transition table written out from SPEC §1–§6, not read from the production code:
+# the statuses each action may be taken from.
+EXPECTED: dict[Action, set[Status]] = {
+    Action.FILE: set(),  # filing creates the complaint
+    Action.ACCEPT: {S.REGISTERED},
+    Action.REJECT: {S.REGISTERED},
+    Action.HAND_OVER: {S.REGISTERED, S.ACCEPTED, S.RETURNED},
+    Action.START_PREPROCESSING: {S.ACCEPTED},
+    Action.RESOLVE_AT_INTAKE: {S.ACCEPTED, S.PREPROCESSING},
+    Action.DISPATCH: {S.ACCEPTED, S.PREPROCESSING, S.RETURNED},
+    Action.RETURN_DISPATCH: {S.DISPATCHED, S.RECEIVED},
+    Action.RECEIVE: {S.DISPATCHED},
+    Action.START_HANDLING: {S.RECEIVED},
+    Action.ADD_NOTE: _OPEN | {S.REPLIED, S.CALLBACK},
+    Action.REQUEST_EXTENSION: {S.RECEIVED, S.IN_PROGRESS},
+    Action.APPROVE_EXTENSION: {S.RECEIVED, S.IN_PROGRESS},
+    Action.REFUSE_EXTENSION: {S.RECEIVED, S.IN_PROGRESS},
+    Action.REPLY: {S.IN_PROGRESS},
+    Action.START_CALLBACK: {S.REPLIED},
+    Action.RECORD_CALLBACK: {S.CALLBACK},
+    Action.REOPEN: {S.CALLBACK},  # a result of the callback
+    Action.CLOSE: {S.CALLBACK},  # a result of the callback
+    Action.ARCHIVE: {S.CLOSED, S.NOT_ACCEPTED, S.HANDED_OVER, S.RESOLVED_AT_INTAKE},
+    Action.APPEAL: {S.CLOSED, S.ARCHIVED, S.NOT_ACCEPTED, S.RESOLVED_AT_INTAKE, S.REPLIED},
+    Action.FILE_APPEAL: {S.REGISTERED},  # on the new case
+    Action.REVEAL_IDENTITY: set(Status),
+    Action.INSTRUCT: _BEFORE_DISPATCH,
+    Action.SIGN_OFF: {S.ACCEPTED, S.PREPROCESSING, S.RETURNED},
+    Action.TAKE_OVER: _OPEN - {S.REGISTERED},
+    Action.CLASSIFY: _BEFORE_DISPATCH,
+    Action.RULE_ON_RETURN: {S.RETURNED},
+    Action.RECORD_FINDINGS: {S.IN_PROGRESS, S.REPLIED},
+    Action.SUBMIT_REPORT: {S.REPLIED, S.CALLBACK, S.CLOSED},
+    Action.REMIND: _OPEN,  # the ladder runs while the statutory clock does
+    Action.SUPERVISE: _OPEN,
+    Action.LIST_SUPERVISION: _OPEN,
+    Action.LINK_REPEAT: {S.REGISTERED},  # on the new complaint, while it is filed
+    Action.RECEIVE_MESSAGE: set(Status),
+    Action.NETWORK_REVIEW: {S.ARCHIVED},
+    Action.IMPROVEMENT_NOTICE: set(Status),
+}
+
 CASES = [(action, status) for action in CALLS for status in Status]
+
+
+def test_the_transition_table_is_the_one_in_the_spec() -> None:
+    assert {a: set(s) for a, s in ALLOWED_FROM.items()} == EXPECTED
+
+
+def test_every_action_has_a_transition_and_a_role_entry() -> None:
+    # A new Action without both entries fails here (deny by default).
+    assert set(ALLOWED_FROM) == set(Action)
+    assert set(ACTION_ROLES) == set(Action)
+
+
+def test_an_action_missing_from_the_table_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    complaint = make(Status.REGISTERED)
+    monkeypatch.delitem(ALLOWED_FROM, Action.ACCEPT)
+    with pytest.raises(IllegalTransition):
+        complaint.accept(NOW, 7)
+    assert complaint.status is Status.REGISTERED
+
+
+def test_nobody_may_take_a_system_action_by_hand_not_even_an_admin() -> None:
+    admin = Actor(1, "admin", "管理员", frozenset({Role.ADMIN}), 1, "/1/")
+    for action in (Action.REOPEN, Action.CLOSE, Action.LINK_REPEAT, Action.FILE_APPEAL):
+        assert not admin.may(action)
+    assert admin.may(Action.ACCEPT)
 
 
 # Recorded by services as plain events (no aggregate method): tested where they are written.
 RECORDED_DIRECTLY = {Action.REVEAL_IDENTITY, Action.RECEIVE_MESSAGE}
+# Written only as part of another action (filing, a callback, an appeal, a repeat link).
+CONSEQUENCES = {Action.FILE, Action.REOPEN, Action.CLOSE, Action.FILE_APPEAL, Action.LINK_REPEAT}
 
 
 def test_every_checked_action_has_a_call() -> None:
-    checked = {a for a in ALLOWED_FROM if a not in RECORDED_DIRECTLY}
+    checked = {a for a in EXPECTED if a not in RECORDED_DIRECTLY | CONSEQUENCES}
     assert checked == set(CALLS)
 
 
 @pytest.mark.parametrize(("action", "status"), CASES, ids=lambda v: str(v))
 def test_each_action_is_allowed_exactly_from_its_statuses(action: Action, status: Status) -> None:
     complaint = prepare(action, status)
-    if status in ALLOWED_FROM[action]:
+    if status in EXPECTED[action]:
         CALLS[action](complaint)
         expected = TARGET[action] or status
         assert complaint.status is expected

@@ -30,7 +30,16 @@ from complaintdesk.complaints.vocabulary import (
 from complaintdesk.kernel.errors import InvalidInput, PermissionDenied
 
 # (action) -> statuses it may be taken from. The target status is decided by the method.
+# Deny by default: every Action has an entry, and one missing from here is refused.
 ALLOWED_FROM: dict[Action, frozenset[Status]] = {
+    # Filing creates the complaint: it is never taken on one that exists.
+    Action.FILE: frozenset(),
+    # Recorded on the new case of an appeal, or on a new complaint found to repeat one.
+    Action.FILE_APPEAL: frozenset({Status.REGISTERED}),
+    Action.LINK_REPEAT: frozenset({Status.REGISTERED}),
+    # The two results of a callback (RECORD_CALLBACK), never taken on their own.
+    Action.REOPEN: frozenset({Status.CALLBACK}),
+    Action.CLOSE: frozenset({Status.CALLBACK}),
     Action.ACCEPT: frozenset({Status.REGISTERED}),
     Action.REJECT: frozenset({Status.REGISTERED}),
     Action.HAND_OVER: frozenset({Status.REGISTERED, Status.ACCEPTED, Status.RETURNED}),
@@ -125,8 +134,8 @@ class Complaint:
     # --- helpers -------------------------------------------------------------
 
     def ensure_allowed(self, action: Action) -> None:
-        allowed = ALLOWED_FROM.get(action)
-        if allowed is not None and self.status not in allowed:
+        """Refuse an action the current status does not allow, or that the table lacks."""
+        if self.status not in ALLOWED_FROM.get(action, frozenset()):
             raise IllegalTransition(self.status, action)
 
     def _record(

@@ -54,9 +54,18 @@ ROLE_LABELS: dict[Role, str] = {
 
 _CENTRE = frozenset({Role.INTAKE_OPERATOR, Role.DISPATCHER, Role.LEADER})
 
+_NOBODY: frozenset[Role] = frozenset()
+
 # Which roles may take which action. Centre-side actions act on complaints the actor's
 # unit owns; unit-side actions on complaints dispatched to the actor's unit subtree.
+# Deny by default: every Action has an entry; one missing is refused.
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    # Written by the system as the consequence of another action, never taken by a person.
+    Action.REOPEN: _NOBODY,  # follows an "unsolved and true" callback
+    Action.CLOSE: _NOBODY,  # follows any other callback outcome
+    Action.FILE_APPEAL: _NOBODY,  # the new case of an appeal
+    Action.LINK_REPEAT: _NOBODY,  # intake links a repeat while filing
+    Action.RECEIVE_MESSAGE: _NOBODY,  # a follow-up e-mail threaded in
     Action.FILE: _CENTRE,
     Action.ACCEPT: _CENTRE,
     Action.REJECT: _CENTRE,
@@ -95,9 +104,6 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.SUBMIT_REPORT: frozenset({Role.HANDLER, Role.LEADER}),
     Action.NETWORK_REVIEW: frozenset({Role.DISPATCHER, Role.LEADER}),
     Action.IMPROVEMENT_NOTICE: frozenset({Role.DISPATCHER, Role.LEADER}),
-    Action.REMIND: frozenset({Role.SUPERVISOR, Role.LEADER}),
-    Action.SUPERVISE: frozenset({Role.SUPERVISOR, Role.LEADER}),
-    Action.LIST_SUPERVISION: frozenset({Role.SUPERVISOR, Role.LEADER}),
     Action.REMIND: frozenset({Role.SUPERVISOR, Role.LEADER}),
     Action.SUPERVISE: frozenset({Role.SUPERVISOR, Role.LEADER}),
     Action.LIST_SUPERVISION: frozenset({Role.SUPERVISOR, Role.LEADER}),
@@ -148,7 +154,10 @@ class Actor:
         return Role.ADMIN in self.roles
 
     def may(self, action: Action) -> bool:
-        return self.is_admin or bool(self.roles & ACTION_ROLES.get(action, frozenset()))
+        """Deny by default: an action missing from ``ACTION_ROLES``, or one nobody takes by
+        hand, is refused even to an admin."""
+        roles = ACTION_ROLES.get(action, _NOBODY)
+        return bool(roles) and (self.is_admin or bool(self.roles & roles))
 
     def sees(self, unit_path: str | None) -> bool:
         """Jurisdiction: the actor's unit subtree."""
