@@ -322,11 +322,9 @@ def supervise_by_hand(
     """催办/督办/挂牌督办 by a supervisor: the same event and notices as the sweep's."""
     if action not in SUPERVISION_ACTIONS:
         raise InvalidInput(f"未知督办操作 / unknown supervision action: {action}")
-    row = uow.complaints.row(complaint_id)
-    svc._authorise(actor, row, action)
-    complaint = uow.complaints.get(complaint_id)
-    if expected_version is not None and expected_version != complaint.version:
-        raise ConcurrencyConflict(complaint_id, expected_version, complaint.version)
+    row, complaint, _history = svc.load_for(
+        uow, actor, complaint_id, action, expected_version=expected_version
+    )
     complaint.ensure_allowed(action)
     text = (
         reason.strip()

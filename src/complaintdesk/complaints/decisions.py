@@ -18,7 +18,6 @@ from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.complaints.vocabulary import Action, DispatchMode, Status
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.kernel.errors import (
-    ConcurrencyConflict,
     DomainError,
     InvalidInput,
     NotFound,
@@ -27,17 +26,6 @@ from complaintdesk.kernel.errors import (
 from complaintdesk.org.model import Actor, Role
 from complaintdesk.org.repository import subtree_range
 from complaintdesk.org.tables import UnitRow
-
-
-def _load(
-    uow: SqlUnitOfWork, actor: Actor, complaint_id: int, action: Action, expected: int | None
-) -> tuple[ComplaintRow, Complaint]:
-    row = uow.complaints.row(complaint_id)
-    svc._authorise(actor, row, action)
-    complaint = uow.complaints.get(complaint_id)
-    if expected is not None and expected != complaint.version:
-        raise ConcurrencyConflict(complaint_id, expected, complaint.version)
-    return row, complaint
 
 
 def sign_off(
@@ -53,7 +41,9 @@ def sign_off(
     expected_version: int | None = None,
 ) -> Complaint:
     """签批. The deputy director's role is what makes an important transfer's sign-off valid."""
-    row, complaint = _load(uow, actor, complaint_id, Action.SIGN_OFF, expected_version)
+    row, complaint, history = svc.load_for(
+        uow, actor, complaint_id, Action.SIGN_OFF, expected_version=expected_version
+    )
     if unit_id is not None and not actor.sees(uow.units.get(unit_id).path):
         raise PermissionDenied("只能签批派往本级或下级单位 / sign off only for units below you")
     complaint.sign_off(
@@ -64,7 +54,7 @@ def sign_off(
         opinion=opinion,
         deputy_director=Role.DEPUTY_DIRECTOR in actor.roles,
     )
-    svc.persist(uow, complaint, row.received_at, now, calendar)
+    svc.persist(uow, complaint, row.received_at, now, calendar, history=history)
     uow.commit()
     return complaint
 
@@ -80,22 +70,24 @@ def take_over(
     expected_version: int | None = None,
 ) -> Complaint:
     """提级办理: the actor's centre becomes the owner of a complaint filed below it."""
-    row, complaint = _load(uow, actor, complaint_id, Action.TAKE_OVER, expected_version)
+    row, complaint, history = svc.load_for(
+        uow, actor, complaint_id, Action.TAKE_OVER, expected_version=expected_version
+    )
     if not actor.sees(row.owner_unit_path):
         raise PermissionDenied("只能提级辖区内的投诉 / take over only complaints in your area")
     if row.owner_unit_path == actor.unit_path:
         raise InvalidInput("该投诉已由本级受理 / your unit already owns this complaint")
     complaint.take_over(now, actor.user_id, to_unit_id=actor.unit_id, reason=reason)
-    events = complaint.take_events()
-    history = uow.complaints.events(complaint_id) + events
-    uow.complaints.save(
+    svc.persist(
+        uow,
         complaint,
+        row.received_at,
         now,
-        due_at=sla.deadline(row.received_at, history, calendar),
+        calendar,
+        history=history,
         owner_unit_id=actor.unit_id,
         owner_unit_path=actor.unit_path,
     )
-    uow.complaints.append_events(complaint_id, events)
     uow.commit()
     return complaint
 
@@ -176,13 +168,12 @@ def available_actions(actor: Actor, row: ComplaintRow) -> list[Action]:
     out = []
     status = Status(row.status)
     for action in WEB_ACTIONS:
-        allowed = ALLOWED_FROM.get(action)
-        if allowed is not None and status not in allowed:
+        if status not in ALLOWED_FROM.get(action, frozenset()):
             continue
         if action is Action.TAKE_OVER and row.owner_unit_path == actor.unit_path:
             continue
         try:
-            svc._authorise(actor, row, action)
+            svc.authorise(actor, row, action)
         except (PermissionDenied, NotFound):
             continue
         out.append(action)

@@ -264,7 +264,7 @@ def _opt(enum: Any, value: Any) -> Any:
     return enum(value) if value else None
 
 
-def _authorise(actor: Actor, row: ComplaintRow, action: Action) -> None:
+def authorise(actor: Actor, row: ComplaintRow, action: Action) -> None:
     """Role, then jurisdiction: centre-side actions need the owning unit, unit-side the
     handling unit, in the actor's subtree."""
     owner_side = actor.sees(row.owner_unit_path)
@@ -287,6 +287,26 @@ def _authorise(actor: Actor, row: ComplaintRow, action: Action) -> None:
         )
 
 
+def load_for(
+    uow: SqlUnitOfWork,
+    actor: Actor,
+    complaint_id: int,
+    action: Action,
+    *,
+    expected_version: int | None = None,
+) -> tuple[ComplaintRow, Complaint, list[Event]]:
+    """Load a complaint to act on it: the row, the actor's right to ``action`` on it (role,
+    then jurisdiction), the aggregate with its stored timeline, and the version check.
+
+    Every use case that changes a complaint starts here and ends with :func:`persist`."""
+    row = uow.complaints.row(complaint_id)
+    authorise(actor, row, action)
+    complaint, history = uow.complaints.aggregate(row)
+    if expected_version is not None and expected_version != complaint.version:
+        raise ConcurrencyConflict(complaint_id, expected_version, complaint.version)
+    return row, complaint, history
+
+
 def perform(
     uow: SqlUnitOfWork,
     actor: Actor,
@@ -301,17 +321,15 @@ def perform(
     """Take one action on a complaint, as ``actor``, at ``now``."""
     if action not in _HANDLERS:
         raise InvalidInput(f"未知操作 / unknown action: {action}")
-    row = uow.complaints.row(complaint_id)
-    _authorise(actor, row, action)
+    row, complaint, history = load_for(
+        uow, actor, complaint_id, action, expected_version=expected_version
+    )
     if action is Action.DISPATCH:
         target = uow.units.get(int(params["unit_id"]))
         if not actor.sees(target.path):
             raise PermissionDenied(
                 "只能派往本级或下级单位 / dispatch only to your unit or units below it"
             )
-    complaint, history = uow.complaints.aggregate(row)
-    if expected_version is not None and expected_version != complaint.version:
-        raise ConcurrencyConflict(complaint_id, expected_version, complaint.version)
     if action is Action.CLASSIFY:
         params = {**params, **_top_suggestion(row)}
     _HANDLERS[action](complaint, now, actor.user_id, params)
@@ -355,16 +373,18 @@ def persist(
     calendar: sla.WorkingCalendar,
     *,
     history: list[Event] | None = None,
+    **columns: Any,
 ) -> None:
     """Write state (compare-and-set), events and the recomputed deadline together.
 
     Every service that changes a complaint goes through here; the caller commits.
-    ``history`` is the stored timeline when the caller already has it."""
+    ``history`` is the stored timeline when the caller already has it; ``columns`` are
+    denormalised columns the aggregate does not hold (the owner's path after a take-over)."""
     assert complaint.id is not None
     events = complaint.take_events()
     stored = history if history is not None else uow.complaints.events(complaint.id)
     history = stored + events
-    extra: dict[str, Any] = {"due_at": sla.deadline(received_at, history, calendar)}
+    extra: dict[str, Any] = {**columns, "due_at": sla.deadline(received_at, history, calendar)}
     if complaint.status in FINISHED_STATUSES:
         closing = next(
             (
@@ -397,7 +417,7 @@ def appeal(
     """
     row = uow.complaints.row(complaint_id)
     if actor is not None:
-        _authorise(actor, row, Action.APPEAL)
+        authorise(actor, row, Action.APPEAL)
     old = uow.complaints.get(complaint_id)
     reason_text = clean_text(reason, what_zh="申诉理由", what_en="appeal reason")
     old.ensure_allowed(Action.APPEAL)  # refuse before a new case is created
@@ -458,7 +478,7 @@ def reveal_identity(
 ) -> dict[str, Any] | None:
     """Show the complainant's identity: a permission, a reason, and an event (SPEC §5)."""
     row = uow.complaints.row(complaint_id)
-    _authorise(actor, row, Action.REVEAL_IDENTITY)
+    authorise(actor, row, Action.REVEAL_IDENTITY)
     complaint = uow.complaints.get(complaint_id)
     complaint.record_identity_reveal(now, actor.user_id, reason=reason)
     # A read does not bump the version: it must not make a concurrent action fail.

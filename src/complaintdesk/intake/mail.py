@@ -143,7 +143,7 @@ def _file(
         ),
         actor=None,
         now=now,
-        default_unit_id=_centre_id(uow),
+        default_unit_id=uow.units.default_centre().id,
         commit=False,
     )
     uow.session.add(

@@ -20,7 +20,7 @@ from complaintdesk.http.deps import ContainerDep, UowDep
 from complaintdesk.http.rendering import render
 from complaintdesk.intake import attachments
 from complaintdesk.intake import service as intake
-from complaintdesk.intake.public_api import default_centre_id, public_status
+from complaintdesk.intake.public_api import public_status
 from complaintdesk.kernel.errors import DomainError, InvalidInput, NotFound
 
 router = APIRouter(prefix="/public", tags=["public pages 公众页面"], include_in_schema=False)
@@ -105,7 +105,7 @@ async def submit_complaint(
                 form_token or None,
                 {**key_payload, "files": [u.filename for u in uploads]},
             ),
-            default_unit_id=default_centre_id(uow),
+            default_unit_id=uow.units.default_centre().id,
         )
     except DomainError as exc:
         return _form_page(request, values, str(exc), 422)

@@ -20,8 +20,6 @@ from complaintdesk.complaints.vocabulary import (
 )
 from complaintdesk.http.deps import ContainerDep, UowDep
 from complaintdesk.intake import service as intake
-from complaintdesk.kernel.errors import InvalidInput
-from complaintdesk.org.tables import UnitRow
 
 router = APIRouter(prefix="/api/v1/public", tags=["public 公众"])
 
@@ -50,15 +48,6 @@ PUBLIC_REASONS = frozenset(
 )
 
 
-def default_centre_id(uow: Any) -> int:
-    row = uow.session.scalar(
-        select(UnitRow.id)
-        .where(UnitRow.parent_id.is_(None), UnitRow.kind == "centre")
-        .order_by(UnitRow.id)
-    )
-    if row is None:
-        raise InvalidInput("系统尚未配置受理中心 / no complaint centre is configured")
-    return int(row)
 
 
 @router.post("/complaints", status_code=201, summary="公众投诉（无需登录）/ file without sign-in")
@@ -93,7 +82,7 @@ def file_public(
         idempotency=intake.IdempotencyKey.of(
             "public", idempotency_key, body.model_dump(mode="json")
         ),
-        default_unit_id=default_centre_id(uow),
+        default_unit_id=uow.units.default_centre().id,
     )
     if result.replayed:
         response.status_code = 200

@@ -1,11 +1,11 @@
-"""Repositories: the only code that turns rows into domain objects and back."""
+"""Units and users: the only code that turns their rows into org objects and back."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaintdesk.kernel.errors import NotFound
+from complaintdesk.kernel.errors import InvalidInput, NotFound
 from complaintdesk.org.model import EvaluationCategory, Unit, UnitKind, UnitLevel
 from complaintdesk.org.tables import UnitRow, UserRow
 
@@ -36,6 +36,18 @@ class UnitRepository:
         row = self.session.get(UnitRow, unit_id)
         if row is None:
             raise NotFound(f"单位 {unit_id} 不存在 / unit {unit_id} does not exist")
+        return unit_from_row(row)
+
+    def default_centre(self, kind: UnitKind = UnitKind.CENTRE) -> Unit:
+        """The top-level unit of ``kind`` that receives what no one routed: public filings,
+        e-mail, imports without a unit (the first created when there are several)."""
+        row = self.session.scalar(
+            select(UnitRow)
+            .where(UnitRow.parent_id.is_(None), UnitRow.kind == kind.value)
+            .order_by(UnitRow.id)
+        )
+        if row is None:
+            raise InvalidInput("系统尚未配置受理中心 / no complaint centre is configured")
         return unit_from_row(row)
 
     def by_code(self, code: str) -> Unit | None:
