@@ -15,8 +15,6 @@ the weekday rule in a year the package does not know.
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from pathlib import Path
 
 import chinese_calendar
 
+from complaintdesk.io import tables
 from complaintdesk.kernel.errors import InvalidInput
 
 OverrideLoader = Callable[[], dict[date, bool]]
@@ -134,49 +133,13 @@ class HolidayEntry:
 def read_holiday_file(path: Path) -> list[HolidayEntry]:
     """Parse a CSV or Excel (.xlsx) holiday table with columns ``date,is_workday[,name]``.
 
-    Every problem is reported with its row number in one :class:`InvalidInput`; nothing
-    partial is returned.
+    The file is read by the one table reader (:mod:`complaintdesk.io.tables`: UTF-8, GBK,
+    UTF-16 …). Every problem is reported with its row number in one :class:`InvalidInput`;
+    nothing partial is returned.
     """
-    if not path.is_file():
-        raise InvalidInput(f"文件不存在：{path} / file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        rows = _xlsx_rows(path)
-    elif suffix in {".csv", ".txt"}:
-        rows = _csv_rows(path)
-    else:
-        raise InvalidInput(
-            f"不支持的文件类型 {suffix or '(无)'}，请使用 CSV 或 XLSX"
-            f" / unsupported file type {suffix or '(none)'}; use CSV or XLSX"
-        )
+    with tables.read_table(path) as table:
+        rows: list[list[object]] = [list(table.header), *table.values()]
     return parse_holiday_rows(rows)
-
-
-def _csv_rows(path: Path) -> list[list[object]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise InvalidInput("无法识别文件编码 / cannot decode the file (use UTF-8)")
-    return [list(r) for r in csv.reader(io.StringIO(text))]
-
-
-def _xlsx_rows(path: Path) -> list[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InvalidInput(f"无法读取 Excel 文件 / cannot read the Excel file: {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def parse_holiday_rows(rows: Iterable[list[object]]) -> list[HolidayEntry]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from complaintdesk.evaluation.competency import (
     LikertMatrix,
     analyse_delphi,
 )
+from complaintdesk.io import tables
 from complaintdesk.kernel.figures import round_2dp
 
 app = typer.Typer(
@@ -126,32 +126,14 @@ def read_likert_matrix(path: Path) -> LikertMatrix:
 
 
 def _read_table(path: Path) -> list[list[Any]]:
+    """The header and the rows, read by the one table reader (complaintdesk.io.tables)."""
     if not path.is_file():
         raise BadScoreFile(f"找不到文件 / file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                return [list(row) for row in csv.reader(handle)]
-        except UnicodeDecodeError:
-            raise BadScoreFile(f"CSV 须为 UTF-8 编码 / {path} is not UTF-8 text") from None
-    if suffix in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path)
-    raise BadScoreFile(f"只支持 .csv 或 .xlsx / only .csv or .xlsx files are read: {path}")
-
-
-def _read_xlsx(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook  # imported here: only this command needs it
-
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises several unrelated types for a bad file
-        raise BadScoreFile(f"无法读取 Excel 文件 / cannot read {path}: {error}") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        with tables.read_table(path) as table:
+            return [list(table.header), *table.values()]
+    except tables.TableError as error:
+        raise BadScoreFile(str(error)) from None
 
 
 def _names_experts(header: Sequence[str], body: Sequence[Sequence[Any]]) -> bool:

@@ -13,21 +13,18 @@ of the row when the layout has no id), and refs already stored are skipped.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
-import io
 import json
 import re
 import secrets
 import time
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import JSON, BigInteger, String, any_, bindparam, func, or_, select, text
 from sqlalchemy import Table as SqlTable
@@ -42,6 +39,7 @@ from complaintdesk.complaints.tables import ComplainantRow, ComplaintEventRow, C
 from complaintdesk.complaints.vocabulary import Action, Channel, Event, Status
 from complaintdesk.db.base import UTCDateTime
 from complaintdesk.intake import repeats
+from complaintdesk.io.tables import Table, detect_encoding, read_table
 from complaintdesk.kernel.errors import InvalidInput
 from complaintdesk.kernel.text import MAX_TEXT_CHARS, clean_text
 from complaintdesk.org.tables import UnitRow
@@ -79,177 +77,11 @@ TIME_FORMATS = (
     "%Y年%m月%d日 %H:%M",
     "%Y年%m月%d日",
 )
-csv.field_size_limit(64 * 1024 * 1024)  # a 1 MB text becomes a row error, not a crash
 
 
-# --- reading files ----------------------------------------------------------------
-
-
-class _Counting(io.RawIOBase):
-    """Counts bytes read, so the progress bar can follow a CSV being streamed."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
-        self.count += len(data)
-        return len(data)
-
-    def close(self) -> None:
-        self.raw.close()
-        super().close()
-
-
-@dataclass
-class Table:
-    """Rows of a file: a header and (spreadsheet row number, values) pairs."""
-
-    header: list[str]
-    rows: Iterator[tuple[int, list[Any]]]
-    kind: str  # csv / xlsx
-    encoding: str | None
-    total: int  # units of ``done()`` (bytes for CSV, rows for xlsx)
-    done: Callable[[], int]
-
-
-def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (a superset of GBK)."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if sample.count(b"\x00") > max(8, len(sample) // 100):
-        raise InvalidInput("文件不是文本表格（含二进制内容）/ the file is binary, not a text table")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise InvalidInput(
-        "无法识别文件编码（支持 UTF-8、GBK/GB18030）"
-        " / unrecognised text encoding (UTF-8 and GBK/GB18030 are supported)"
-    )
-
-
-def _clean_header(values: list[Any]) -> list[str]:
-    return [str(v or "").strip().lstrip("\ufeff") for v in values]
-
-
-def read_table(source: bytes | Path, filename: str | None = None) -> Table:
-    """Open a .csv or .xlsx file (a path, or bytes from an upload) as a :class:`Table`."""
-    name = (filename or (source.name if isinstance(source, Path) else "")).lower()
-    suffix = Path(name).suffix
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(source)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(source, delimiter="\t" if suffix == ".tsv" else ",")
-    if suffix == ".xls":
-        raise InvalidInput(
-            "不支持旧版 .xls，请另存为 .xlsx 或 .csv / old .xls is not supported;"
-            " save it as .xlsx or .csv"
-        )
-    raise InvalidInput(
-        f"不支持的文件类型“{suffix or name}”（支持 .xlsx、.csv）"
-        f" / unsupported file type {suffix or name!r} (.xlsx and .csv are supported)"
-    )
-
-
-def _read_csv(source: bytes | Path, *, delimiter: str) -> Table:
-    if isinstance(source, Path):
-        try:
-            raw: IO[bytes] = source.open("rb")
-        except OSError as exc:
-            raise InvalidInput(f"无法打开文件 / cannot open {source}: {exc.strerror}") from exc
-        total = source.stat().st_size
-    else:
-        raw = io.BytesIO(source)
-        total = len(source)
-    sample = raw.read(1 << 20)
-    raw.seek(0)
-    if not sample.strip():
-        raw.close()
-        raise InvalidInput("文件为空 / the file is empty")
-    encoding = detect_encoding(sample)
-    counting = _Counting(raw)
-    text = io.TextIOWrapper(
-        io.BufferedReader(counting, 1 << 20), encoding=encoding, newline="", errors="strict"
-    )
-    reader = csv.reader(text, delimiter=delimiter)
-    try:
-        header = _clean_header(next(reader))
-    except (StopIteration, csv.Error, UnicodeDecodeError) as exc:
-        text.close()
-        raise InvalidInput(f"无法读取表头 / cannot read the header row: {exc}") from exc
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        number = 1
-        try:
-            while True:
-                try:
-                    values = next(reader)
-                except StopIteration:
-                    return
-                except UnicodeDecodeError as exc:
-                    raise InvalidInput(
-                        f"第{number + 1}行附近编码错误，文件不是一致的 {encoding} 编码"
-                        f" / row {number + 1}: the file is not consistently {encoding}"
-                    ) from exc
-                except csv.Error as exc:
-                    raise InvalidInput(
-                        f"第{number + 1}行格式错误 / row {number + 1} is malformed: {exc}"
-                    ) from exc
-                number += 1
-                if values:
-                    yield number, values
-        finally:
-            text.close()
-
-    return Table(header, rows(), "csv", encoding, total, lambda: counting.count)
-
-
-def _read_xlsx(source: bytes | Path) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(
-            source if isinstance(source, Path) else io.BytesIO(source),
-            read_only=True,
-            data_only=True,
-        )
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput(
-            "无法读取Excel文件：文件已损坏或不是 .xlsx 格式"
-            " / cannot read the spreadsheet: it is damaged or not an .xlsx file"
-        ) from exc
-    sheet = book.worksheets[0] if book.worksheets else None
-    if sheet is None:
-        raise InvalidInput("工作簿中没有工作表 / the workbook has no sheet")
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        header = _clean_header(list(next(iterator)))
-    except StopIteration as exc:
-        book.close()
-        raise InvalidInput("文件为空 / the file is empty") from exc
-    state = {"done": 0}
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for number, values in enumerate(iterator, start=2):
-                state["done"] = number
-                if values and any(v not in (None, "") for v in values):
-                    yield number, list(values)
-        finally:
-            book.close()
-
-    total = max((sheet.max_row or 1), 1)
-    return Table(header, rows(), "xlsx", None, total, lambda: state["done"])
+# Files are read by the one table reader, complaintdesk.io.tables (streaming, encodings,
+# header clean-up, xlsx limits); ``read_table``, ``Table`` and ``detect_encoding`` are
+# re-exported from here for the import command, the API and the benchmark.
 
 
 # --- columns ------------------------------------------------------------------------

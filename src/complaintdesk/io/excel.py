@@ -1,27 +1,32 @@
-"""Excel in and out with openpyxl. Tables become sheets with a bold, frozen header row."""
+"""Excel in and out with openpyxl. Tables become sheets with a bold, frozen header row.
+Workbooks are read by the one table reader, :mod:`complaintdesk.io.tables`."""
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from complaintdesk.io.tables import Limits, TableError
+from complaintdesk.io.tables import read_sheets as _read_sheets
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+UPLOAD_LIMITS = Limits(max_bytes=MAX_UPLOAD_BYTES)
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 # Characters Excel refuses in sheet titles.
 _BAD_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
-class BadWorkbook(Exception):
-    """The upload is not a readable .xlsx workbook (message is Chinese / English)."""
+# The upload is not a readable .xlsx workbook (message is Chinese / English): the reader's
+# one error type, under the name callers of read_sheets know.
+BadWorkbook = TableError
 
 
 @dataclass
@@ -35,19 +40,7 @@ class Sheet:
 
 def read_sheets(content: bytes) -> dict[str, list[tuple[Any, ...]]]:
     """Every sheet's rows as tuples of cell values (formulas as their cached values)."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise BadWorkbook("文件超过 10 MB / the file is larger than 10 MB")
-    try:
-        book = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise BadWorkbook(
-            "无法读取文件，请上传 .xlsx 格式的 Excel 工作簿"
-            f" / not a readable .xlsx workbook ({type(exc).__name__})"
-        ) from None
-    try:
-        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in book}
-    finally:
-        book.close()
+    return _read_sheets(content, limits=UPLOAD_LIMITS)
 
 
 def _cell_value(value: Any) -> Any:

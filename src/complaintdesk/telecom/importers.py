@@ -7,15 +7,13 @@ without a zone are Asia/Shanghai. A bad row refuses the whole file, naming the r
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from complaintdesk.clock.deadlines import SHANGHAI
+from complaintdesk.io import tables
 from complaintdesk.kernel.errors import InvalidInput
 from complaintdesk.telecom.diagnosis import (
     PHENOMENON_LABELS,
@@ -57,42 +55,10 @@ _BY_LABEL = {
 
 
 def read_rows(data: bytes, filename: str) -> list[Row]:
-    """Rows of a ``.csv`` (UTF-8) or ``.xlsx`` file, keys mapped to canonical names."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput("CSV须为UTF-8编码 / the CSV must be UTF-8") from exc
-        raw: list[dict[str, Any]] = list(csv.DictReader(io.StringIO(text)))
-    elif suffix in {".xlsx", ".xlsm"}:
-        raw = _xlsx_rows(data)
-    else:
-        raise InvalidInput(
-            f"不支持的文件类型 {suffix or '(无)'}，请用 .csv 或 .xlsx"
-            f" / unsupported file type {suffix or '(none)'}; use .csv or .xlsx"
-        )
-    return [canonical(r) for r in raw]
-
-
-def _xlsx_rows(data: bytes) -> list[dict[str, Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
-        raise InvalidInput(f"无法读取Excel文件 / cannot read the Excel file: {exc}") from exc
-    sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    book.close()
-    if not rows:
-        return []
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    return [
-        dict(zip(header, values, strict=False))
-        for values in rows[1:]
-        if any(v not in (None, "") for v in values)
-    ]
+    """Rows of a ``.csv`` or ``.xlsx`` file (read by :mod:`complaintdesk.io.tables`: UTF-8,
+    GBK, UTF-16 …; blank rows skipped), keys mapped to canonical names."""
+    _header, rows = tables.read_dicts(data, filename)
+    return [canonical(r) for r in rows]
 
 
 def canonical(row: dict[str, Any]) -> Row:
