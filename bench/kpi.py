@@ -47,6 +47,7 @@ from complaintdesk.evaluation import service as evaluation
 from complaintdesk.evaluation.service import Period
 from complaintdesk.kernel.time import FixedClock
 from complaintdesk.org import auth
+from complaintdesk.telecom import kpis as telecom_kpis
 
 ADMIN_URL = os.environ.get(
     "COMPLAINTDESK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -255,7 +256,7 @@ def run(engine: Any, url: str, args: argparse.Namespace) -> None:
         )
         timed(
             "telecom dashboard: 8 figures (2 queries: dispatches, tickets)",
-            lambda: kpis.telecom(uow, ctx),
+            lambda: telecom_kpis.telecom(uow, ctx),
             results,
         )
         for figure in ("received", "responded", "closed_on_time", "satisfied"):

@@ -5,12 +5,15 @@ improvement notice. Account systems are the local stand-in server."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from complaintdesk.bootstrap import Container
+from complaintdesk.clock.deadlines import SHANGHAI
 from complaintdesk.demo.telecom import build_telecom_org
 from complaintdesk.kernel.time import FixedClock
 from complaintdesk.notify.tables import OutboxRow
@@ -195,6 +198,10 @@ def test_a_failed_or_slow_look_up_is_shown_as_unknown_and_never_as_fine(
 
 def _dispatched(api: Api, telecom: dict[str, Any], area: str = "A5区高铁新城") -> int:
     filed = file(api, "在家通话经常掉话，有杂音", area=area)
+    return _to_branch(api, telecom, filed)
+
+
+def _to_branch(api: Api, telecom: dict[str, Any], filed: dict[str, Any]) -> int:
     cid = filed["id"]
     if filed["case"]["queue"] == "level1":  # the operator does not accept level 1's cause
         post(api, "tc-operator", f"/complaints/{cid}/escalate", reason="用户称上月起才变差")
@@ -272,8 +279,110 @@ def test_the_metrics_count_levels_and_branch_verdicts_from_the_records(
     assert metrics["total"] == 5
     assert (metrics["level1"], metrics["level2"], metrics["to_branch"]) == (1, 1, 3)
     assert metrics["success_rate"] == 40.0
-    assert metrics["dispatch_accuracy"] == 50.0
-    assert metrics["branch_pending"] == 1
+    # SPEC §7: 1 network-quality ticket of ALL 3 received by the branch, the pending one too
+    assert metrics["dispatch_accuracy"] == 33.33
+    assert (metrics["branch_judged"], metrics["branch_pending"]) == (2, 1)
+
+
+def _give_verdict(api: Api, cid: int, network_quality: bool) -> None:
+    for action in ("receive", "start-handling"):
+        api.post("tc-branch-a", f"/api/v1/complaints/{cid}/{action}", json={})
+    post(
+        api,
+        "tc-branch-a",
+        f"/complaints/{cid}/branch-reply",
+        reply="已处理",
+        network_quality=network_quality,
+    )
+
+
+def test_the_metrics_and_the_telecom_dashboard_report_the_same_month(
+    api: Api, clock: FixedClock, telecom: dict[str, Any]
+) -> None:
+    """November: 7 tickets — 1 resolved at level 1, 1 at level 2, 4 to the branch (verdicts:
+    network quality twice, not once, one still pending) and 1 left at level 2, dispatched on
+    1 December. December: 1 ticket, dispatched and found network quality.
+
+    A ticket belongs to the month it was received in; a branch ticket to the month the
+    branch received it (the dispatch), so the late dispatch is a December branch ticket.
+    """
+    arrears = file(api, "手机打不了电话", phone="13300000002")
+    post(api, "tc-operator", f"/complaints/{arrears['id']}/confirm-level1")
+    unknown = file(api, "手机打不了电话", phone="13300000003")
+    post(
+        api,
+        "tc-support",
+        f"/complaints/{unknown['id']}/resolve-level2",
+        cause="account",
+        resolution="人工核实：欠费停机",
+    )
+    for area, verdict in (("A5区", True), ("A6区", True), ("A7区", False), ("A8区", None)):
+        cid = _dispatched(api, telecom, area=area)
+        if verdict is not None:
+            _give_verdict(api, cid, verdict)
+    late = file(api, "在家通话经常掉话，有杂音", area="A9区")
+    clock.moment = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
+    api.tokens.clear()  # yesterday's sign-ins have expired
+    _to_branch(api, telecom, late)
+    _give_verdict(api, _dispatched(api, telecom, area="B1区"), True)
+
+    # (period, first day, last day, tickets, level 1, level 2, branch, judged, network quality)
+    months = [
+        ("2026-11", "2026-11-01", "2026-11-30", 7, 1, 1, 4, 3, 2),
+        ("2026-12", "2026-12-01", "2026-12-31", 1, 0, 0, 2, 1, 1),
+    ]
+    for period, first, last, tickets, l1, l2, branch, judged, nq in months:
+        dashboard = api.get("tc-support", "/api/v1/kpis/telecom", params={"period": period})
+        assert dashboard.status_code == 200, dashboard.text
+        summary = dashboard.json()["summary"]
+        by_month = api.get("tc-support", "/api/v1/telecom/metrics", params={"period": period})
+        assert by_month.status_code == 200, by_month.text
+        metrics = by_month.json()
+        by_days = api.get(
+            "tc-support",
+            "/api/v1/telecom/metrics",
+            params={"received_from": first, "received_to": last},
+        ).json()
+        assert by_days == metrics
+        assert (metrics["total"], metrics["level1"], metrics["level2"]) == (tickets, l1, l2)
+        assert (metrics["to_branch"], metrics["branch_judged"]) == (branch, judged)
+        assert metrics["branch_network_quality"] == nq
+        assert metrics["branch_pending"] == branch - judged == 1
+        assert summary == {
+            "tickets": tickets,
+            "preprocessed": l1 + l2,
+            "success_rate": summary["success_rate"],
+            "branch_tickets": branch,
+            "network_quality": nq,
+            "dispatch_accuracy": summary["dispatch_accuracy"],
+        }
+        # SPEC §7 by hand: (level 1 + level 2) ÷ all tickets; network quality ÷ ALL branch
+        # tickets, the pending one included. Both endpoints show it to 2 decimals.
+        success = (Decimal(100 * (l1 + l2)) / tickets).quantize(Decimal("0.01"))
+        accuracy = (Decimal(100 * nq) / branch).quantize(Decimal("0.01"))
+        assert Decimal(summary["success_rate"]) == success
+        assert Decimal(str(metrics["success_rate"])) == success
+        assert Decimal(summary["dispatch_accuracy"]) == accuracy
+        assert Decimal(str(metrics["dispatch_accuracy"])) == accuracy
+        # Another viewer (the admin's jurisdiction is the hotline tree): the two still agree.
+        admin = api.get("admin", "/api/v1/kpis/telecom", params={"period": period}).json()
+        mine = api.get("admin", "/api/v1/telecom/metrics", params={"period": period}).json()
+        assert (admin["summary"]["tickets"], admin["summary"]["branch_tickets"]) == (
+            mine["total"],
+            mine["to_branch"],
+        )
+    # November by hand: 2 / 7 = 28.57 % (not 2 / 6); 2 / 4 = 50.00 % (not 2 / 3 = 66.67 %)
+    november = api.get("tc-support", "/api/v1/telecom/metrics", params={"period": "2026-11"})
+    assert (november.json()["success_rate"], november.json()["dispatch_accuracy"]) == (
+        28.57,
+        50.0,
+    )
+    both = api.get(
+        "tc-support",
+        "/api/v1/telecom/metrics",
+        params={"period": "2026-11", "received_from": "2026-11-01"},
+    )
+    assert both.status_code == 422
 
 
 def _archive(api: Api, cid: int) -> None:

@@ -1,4 +1,7 @@
-"""Hotline and telecom KPI formulas (SPEC §7, §8.1 / source 投诉信范文3)."""
+"""Hotline and telecom KPI formulas (SPEC §7, §8.1 / source 投诉信范文3).
+
+Hotline formulas are `complaintdesk.evaluation.kpi`; the telecom ones, the one implementation
+of SPEC §7 and the branch assessment, are `complaintdesk.telecom.rates`."""
 
 from __future__ import annotations
 
@@ -6,21 +9,19 @@ from fractions import Fraction
 
 import pytest
 
-from complaintdesk.evaluation.kpi import (
+from complaintdesk.evaluation.kpi import HotlineCounts, hotline_rates
+from complaintdesk.kernel.figures import NO_FIGURE, format_percent
+from complaintdesk.telecom.rates import (
     BranchMonth,
-    HandledAt,
-    HotlineCounts,
+    PreprocessingMetrics,
     TelecomRules,
-    Ticket,
     assess_branches,
+    branch_resolution_rate,
     complaints_per_10k_users,
     dispatch_accuracy,
-    hotline_rates,
     network_optimisation_share,
-    preprocessing_figures,
     preprocessing_success_rate,
 )
-from complaintdesk.kernel.figures import NO_FIGURE, format_percent
 
 # --- hotline --------------------------------------------------------------------------------
 
@@ -70,23 +71,40 @@ def test_it_measures_dispatch_accuracy_over_city_branch_tickets() -> None:
     assert dispatch_accuracy(0, 0) is None
 
 
-def test_it_counts_both_rates_from_ticket_records() -> None:
-    tickets = (
-        [Ticket(HandledAt.LEVEL_1, network_quality=False)] * 6
-        + [Ticket(HandledAt.LEVEL_2, network_quality=True)] * 2
-        + [Ticket(HandledAt.CITY_BRANCH, network_quality=True)]
-        + [Ticket(HandledAt.CITY_BRANCH, network_quality=False)]
+def test_the_period_figures_give_both_rates_by_the_same_formulas() -> None:
+    # 10 tickets: 6 level 1, 2 level 2, 2 to a branch (1 network quality, 1 not)
+    figures = PreprocessingMetrics(
+        total=10, level1=6, level2=2, to_branch=2, branch_judged=2, branch_network_quality=1
     )
-    figures = preprocessing_figures(tickets)
     # success (6 + 2) / 10 = 80 %; accuracy: 1 network-quality of 2 dispatched = 50 %
-    assert figures.success_rate == Fraction(8, 10)
+    assert figures.success_rate == Fraction(8, 10) == preprocessing_success_rate(6, 2, 10)
+    assert figures.dispatch_accuracy == Fraction(1, 2) == dispatch_accuracy(1, 2)
+    assert (figures.preprocessed, figures.branch_pending) == (8, 0)
+
+
+def test_a_branch_ticket_awaiting_its_verdict_stays_in_the_accuracy_denominator() -> None:
+    # SPEC §7: network-quality tickets ÷ ALL tickets received by city branches.
+    # 4 received: 2 network quality, 1 not, 1 without a verdict → 2 / 4, not 2 / 3
+    figures = PreprocessingMetrics(
+        total=4, level1=0, level2=0, to_branch=4, branch_judged=3, branch_network_quality=2
+    )
     assert figures.dispatch_accuracy == Fraction(1, 2)
-    assert (figures.total, figures.dispatched) == (10, 2)
+    assert figures.branch_pending == 1
+    assert format_percent(figures.dispatch_accuracy) == "50.00%"
 
 
 def test_it_has_no_rates_without_tickets() -> None:
-    figures = preprocessing_figures([])
+    figures = PreprocessingMetrics(0, 0, 0, 0, 0, 0)
     assert (figures.success_rate, figures.dispatch_accuracy) == (None, None)
+
+
+def test_it_refuses_figures_that_cannot_be_counts_of_one_period() -> None:
+    with pytest.raises(ValueError):
+        PreprocessingMetrics(3, 2, 2, 0, 0, 0)  # more pre-processed than tickets
+    with pytest.raises(ValueError):
+        PreprocessingMetrics(5, 0, 0, 2, 3, 0)  # more verdicts than branch tickets
+    with pytest.raises(ValueError):
+        PreprocessingMetrics(5, 0, 0, 3, 1, 2)  # network quality without a verdict
 
 
 def test_it_refuses_more_pre_processed_tickets_than_tickets() -> None:
@@ -103,6 +121,12 @@ def test_it_computes_monthly_complaints_per_ten_thousand_users() -> None:
     # one month: 45 / 150,000 × 10,000 = 3
     assert complaints_per_10k_users(45, 150_000) == 3
     assert complaints_per_10k_users(45, 0) is None
+
+
+def test_a_callback_confirmed_failure_is_not_a_resolution() -> None:
+    # (20 resolved − 2 confirmed failures) / 20 = 90 %
+    assert branch_resolution_rate(20, 2, 20) == Fraction(9, 10)
+    assert branch_resolution_rate(0, 0, 0) is None
 
 
 def test_it_computes_the_network_optimisation_share() -> None:

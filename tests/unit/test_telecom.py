@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 import pytest
 
@@ -13,7 +14,6 @@ from complaintdesk.telecom.diagnosis import (
     AccountSystem,
     Alarm,
     BlindSpot,
-    CaseOutcome,
     CauseClass,
     LookupOutcome,
     Phenomenon,
@@ -23,8 +23,8 @@ from complaintdesk.telecom.diagnosis import (
     check_template,
     classify_phenomena,
     match_level1,
-    preprocessing_metrics,
 )
+from complaintdesk.telecom.rates import PreprocessingMetrics
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
 
@@ -138,19 +138,15 @@ def test_templates_with_unknown_placeholders_are_refused() -> None:
 
 
 def test_success_rate_and_dispatch_accuracy_follow_the_source_formulas() -> None:
-    outcomes = (
-        [CaseOutcome(1, False, None)] * 15
-        + [CaseOutcome(2, False, None)] * 4
-        + [CaseOutcome(None, True, True)] * 9
-        + [CaseOutcome(None, True, False)]
-        + [CaseOutcome(None, True, None)]
+    # 30 tickets: 15 resolved at level 1, 4 at level 2, 11 to branches — 9 network quality,
+    # 1 not, 1 still without a verdict (which counts as received, SPEC §7).
+    m = PreprocessingMetrics(
+        total=30, level1=15, level2=4, to_branch=11, branch_judged=10, branch_network_quality=9
     )
-    m = preprocessing_metrics(outcomes)
-    assert (m.total, m.level1, m.level2, m.to_branch) == (30, 15, 4, 11)
-    assert m.success_rate == round(100 * 19 / 30, 1)
-    assert m.dispatch_accuracy == 90.0
+    assert m.success_rate == Fraction(19, 30)
+    assert m.dispatch_accuracy == Fraction(9, 11)  # not 9 / 10
     assert m.branch_pending == 1
-    assert preprocessing_metrics([]).success_rate is None
+    assert PreprocessingMetrics(0, 0, 0, 0, 0, 0).success_rate is None
 
 
 def test_an_alarm_file_row_without_a_start_is_refused_with_its_row_number() -> None:

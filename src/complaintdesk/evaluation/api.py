@@ -2,11 +2,11 @@
 
 Evaluators (效能办) and admins record assessments; supervisors, leaders, evaluators and admins
 read the ranking, the KPI dashboards, drill-downs, Excel exports, charts and the monthly report.
+The telecom dashboard, subscriber counts and thresholds are ``complaintdesk.telecom.kpi_api``.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -77,24 +77,6 @@ class RectificationIn(_Strict):
     kind: RectificationKind
     complaint_id: int | None = None
     note: str = Field("", max_length=2000)
-
-
-class SubscribersIn(_Strict):
-    unit_id: int
-    period: str = Field(max_length=7)
-    users: int = Field(ge=0, le=2_000_000_000)
-
-
-class TelecomRulesIn(_Strict):
-    effective_from: str = Field(max_length=7)
-    complaint_rate_threshold: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
-    complaint_rate_penalty: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
-    resolution_threshold: Decimal = Field(ge=0, le=1, max_digits=14, decimal_places=4)
-    resolution_penalty: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
-    optimisation_threshold: Decimal = Field(ge=0, le=1, max_digits=14, decimal_places=4)
-    optimisation_bonus: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
-    callback_failure_points: Decimal = Field(Decimal(1), ge=0, max_digits=14, decimal_places=4)
-    bonus_top_n: int = Field(6, ge=1, le=100)
 
 
 def _xlsx(content: bytes, filename: str) -> Response:
@@ -270,11 +252,6 @@ def hotline(period: PeriodQuery, actor: ActorDep, uow: UowDep, container: Contai
     return kpis.hotline(uow, _ctx(uow, actor, container, period))
 
 
-@router.get("/kpis/telecom", tags=[KPI], summary="电信指标 / telecom KPIs")
-def telecom(period: PeriodQuery, actor: ActorDep, uow: UowDep, container: ContainerDep) -> Any:
-    return kpis.telecom(uow, _ctx(uow, actor, container, period))
-
-
 @router.get("/kpis/drilldown", tags=[KPI], summary="指标明细 / the complaints behind a figure")
 def drilldown(
     period: PeriodQuery,
@@ -298,44 +275,6 @@ def export_kpis(
     parsed = Period.parse(period)
     content = reports.kpi_workbook(uow, actor, parsed, container.calendar)
     return _xlsx(content, f"kpis-{parsed}.xlsx")
-
-
-@router.put("/kpis/subscribers", tags=[KPI], summary="录入用户数 / subscriber count (admin)")
-def set_subscribers(
-    body: SubscribersIn, actor: ActorDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
-    period = Period.parse(body.period)
-    kpis.set_subscribers(uow, actor, body.unit_id, period, body.users, now=container.clock.now())
-    return {"unit_id": body.unit_id, "period": str(period), "users": body.users}
-
-
-@router.get("/kpis/subscribers", tags=[KPI], summary="用户数 / subscriber counts")
-def list_subscribers(period: PeriodQuery, actor: ActorDep, uow: UowDep) -> Any:
-    return kpis.list_subscribers(uow, actor, Period.parse(period))
-
-
-@router.put(
-    "/kpis/telecom-rules", tags=[KPI], summary="考核门限与分值 / thresholds and points (admin)"
-)
-def set_rules(
-    body: TelecomRulesIn, actor: ActorDep, uow: UowDep, container: ContainerDep
-) -> dict[str, Any]:
-    values = body.model_dump(exclude={"effective_from", "bonus_top_n"})
-    return kpis.set_rules(
-        uow,
-        actor,
-        Period.parse(body.effective_from),
-        values,
-        body.bonus_top_n,
-        now=container.clock.now(),
-    )
-
-
-@router.get("/kpis/telecom-rules", tags=[KPI], summary="当月适用的门限 / rules for a month")
-def get_rules(period: PeriodQuery, actor: ActorDep, uow: UowDep) -> Any:
-    ev.require_reader(actor)
-    row = kpis.rules_for(uow, Period.parse(period))
-    return kpis.rules_out(row) if row else None
 
 
 # --- charts and the monthly report -------------------------------------------------------------

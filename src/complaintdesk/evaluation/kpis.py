@@ -1,4 +1,4 @@
-"""Hotline (12345) and telecom KPIs per unit and month, computed in SQL (SPEC §7, §8.1).
+"""The KPI engine: hotline (12345) and telecom figures per unit and month, in SQL (SPEC §7, §8.1).
 
 Every figure is a *row set*: one row per counted event or complaint, with the unit it is
 attributed to and the complaint behind it. The dashboard counts the rows per unit (GROUP BY,
@@ -20,8 +20,13 @@ Definitions (period P = a calendar month in Asia/Shanghai, half-open; see docs/e
   (not unreachable) / of those, satisfied or basically satisfied.
 - callback_failures 回访属实未解决 — reopen events in P (counted double against the unit).
 - extensions 延期 — approved extensions in P.
-- reminders / supervisions / listed_supervisions 催办/督办/挂牌督办 — those events in P, counted
-  by action name so that they appear as soon as the supervision ladder records them.
+- reminders / supervisions / listed_supervisions 催办/督办/挂牌督办 — remind / supervise /
+  list_supervision events in P (written by the supervision ladder and by supervisors).
+
+The telecom figures (tickets, pre-processing levels, branch tickets and verdicts) are defined
+here too, with the others, so that one ``count_figures`` and one ``drilldown`` serve every
+figure; the telecom dashboard, the subscriber counts and the rules that turn those figures
+into rates and points are in ``complaintdesk.telecom.kpis`` / ``complaintdesk.telecom.rates``.
 """
 
 from __future__ import annotations
@@ -56,17 +61,12 @@ from complaintdesk.db.base import UTCDateTime
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.evaluation import kpi
 from complaintdesk.evaluation.service import Period, require_reader
-from complaintdesk.kernel.errors import InvalidInput, NotFound, PermissionDenied
-from complaintdesk.kernel.figures import percent_2dp, round_2dp
+from complaintdesk.kernel.errors import InvalidInput
+from complaintdesk.kernel.figures import percent_2dp
 from complaintdesk.org.model import Actor, UnitKind
 from complaintdesk.org.tables import UnitRow
-from complaintdesk.telecom.kpi_tables import SubscriberCountRow, TelecomRulesRow
 
 SATISFIED = (CallbackOutcome.SATISFIED.value, CallbackOutcome.BASICALLY_SATISFIED.value)
-# The supervision ladder's actions, by name: they may be added after this module was written.
-REMIND_ACTIONS = ("remind", "reminder")
-SUPERVISE_ACTIONS = ("supervise", "supervision")
-LISTED_ACTIONS = ("list_supervision", "list_for_supervision", "listed_supervision")
 # Event data keys the telecom pre-processing records on a complaint (the latest value wins).
 NETWORK_QUALITY_KEY = "network_quality"
 NETWORK_OPTIMISATION_KEY = "network_optimisation"
@@ -75,11 +75,43 @@ KPI_WORK_MEM = "32MB"
 
 
 @dataclass(frozen=True)
+class Window:
+    """A half-open span of time [start, end) other than a calendar month; either end may be
+    open. Only the figures that need no calendar month (the telecom pre-processing ones, the
+    drill-down) accept it: ``GET /api/v1/telecom/metrics?received_from=&received_to=``."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def __str__(self) -> str:
+        def shown(moment: datetime | None) -> str:
+            return "" if moment is None else moment.astimezone(sla.SHANGHAI).isoformat()
+
+        return f"{shown(self.start)}/{shown(self.end)}"
+
+
+@dataclass(frozen=True)
 class Context:
-    viewer: Actor
-    period: Period
-    calendar: sla.WorkingCalendar
+    viewer: Actor | None  # None: the local command line, which sees everything
+    period: Period | Window
+    calendar: sla.WorkingCalendar | None  # only the hotline's response figure needs one
     scope: ColumnElement[bool]
+
+    @property
+    def month(self) -> Period:
+        """The calendar month, for what is defined per month (rules, subscribers, trend)."""
+        if isinstance(self.period, Period):
+            return self.period
+        raise InvalidInput(
+            "该指标按自然月计算，请给出月份（YYYY-MM）/ this figure is per calendar month;"
+            " give a period (YYYY-MM)"
+        )
+
+    @property
+    def working_calendar(self) -> sla.WorkingCalendar:
+        if self.calendar is None:
+            raise InvalidInput("该指标需要工作日历 / this figure needs the working calendar")
+        return self.calendar
 
 
 # --- the row sources ---------------------------------------------------------------------------
@@ -103,7 +135,12 @@ OUTCOME_ACTIONS = (Action.CLOSE.value, Action.RECORD_CALLBACK.value)
 
 
 def _in_period(column: Any, ctx: Context) -> ColumnElement[bool]:
-    return and_(column >= ctx.period.start, column < ctx.period.end)
+    start, end = ctx.period.start, ctx.period.end
+    return and_(
+        true(),
+        *([] if start is None else [column >= start]),
+        *([] if end is None else [column < end]),
+    )
 
 
 def _event_source(ctx: Context, actions: tuple[str, ...]) -> Subquery:
@@ -164,6 +201,7 @@ class FigureDef:
     source: str  # EVENTS / TICKETS
     actions: tuple[str, ...] = ()  # EVENTS: the event actions a row may have
     condition: Condition | None = None  # further conditions on a row of the source
+    on_dashboard: bool = True  # False: counted and drilled down on request, not tabled
 
 
 # --- figure conditions (``src`` is the source subquery; its columns are ``src.c.*``) -----------
@@ -181,9 +219,11 @@ def _response_due(ctx: Context, at: Any) -> Any:
 
 def _response_dues(ctx: Context) -> list[tuple[datetime, datetime]]:
     dues = []
-    for day in ctx.period.days():
+    for day in ctx.month.days():
         next_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=sla.SHANGHAI)
-        due = sla.due_after(next_day - timedelta(hours=12), RESPONSE_WORKING_DAYS, ctx.calendar)
+        due = sla.due_after(
+            next_day - timedelta(hours=12), RESPONSE_WORKING_DAYS, ctx.working_calendar
+        )
         dues.append((next_day, due))
     return dues
 
@@ -207,7 +247,7 @@ def _responded(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
             _in_period(d.at, ctx),
             r.action == Action.RECEIVE.value,
             # the next two are implied by the two after them; they bound the index range
-            r.at >= ctx.period.start,
+            r.at >= ctx.month.start,
             r.at <= latest_due,
             r.at >= d.at,
             r.at <= _response_due(ctx, d.at),
@@ -286,14 +326,28 @@ def _flagged(condition: Condition, key: str) -> Condition:
     ]
 
 
+def _judged(condition: Condition, key: str) -> Condition:
+    """The complaint has a recorded value of the key, true or false (a verdict was given)."""
+    return lambda ctx, src: [
+        *condition(ctx, src),
+        _latest_flag(src.c.complaint_id, key).is_not(None),
+    ]
+
+
 def _branch_failures(ctx: Context, src: Any) -> list[ColumnElement[bool]]:
     return [*_branch_replied(ctx, src), src.c.double_deduction.is_(True)]
 
 
 def _events(
-    key: str, label: str, group: str, actions: tuple[str, ...], cond: Condition | None = None
+    key: str,
+    label: str,
+    group: str,
+    actions: tuple[str, ...],
+    cond: Condition | None = None,
+    *,
+    on_dashboard: bool = True,
 ) -> FigureDef:
-    return FigureDef(key, label, group, EVENTS, actions, cond)
+    return FigureDef(key, label, group, EVENTS, actions, cond, on_dashboard)
 
 
 DISPATCH = (Action.DISPATCH.value,)
@@ -324,9 +378,14 @@ FIGURES: list[FigureDef] = [
         "hotline",
         (Action.APPROVE_EXTENSION.value,),
     ),
-    _events("reminders", "催办数 / reminders", "hotline", REMIND_ACTIONS),
-    _events("supervisions", "督办数 / supervisions", "hotline", SUPERVISE_ACTIONS),
-    _events("listed_supervisions", "挂牌督办数 / listed supervisions", "hotline", LISTED_ACTIONS),
+    _events("reminders", "催办数 / reminders", "hotline", (Action.REMIND.value,)),
+    _events("supervisions", "督办数 / supervisions", "hotline", (Action.SUPERVISE.value,)),
+    _events(
+        "listed_supervisions",
+        "挂牌督办数 / listed supervisions",
+        "hotline",
+        (Action.LIST_SUPERVISION.value,),
+    ),
     FigureDef("tickets", "投诉工单总数 / all tickets", "telecom", TICKETS),
     FigureDef(
         "preprocessed_level_1",
@@ -357,6 +416,14 @@ FIGURES: list[FigureDef] = [
         _flagged(_to_branch, NETWORK_QUALITY_KEY),
     ),
     _events(
+        "branch_judged",
+        "已认定工单（含非网络质量）/ branch tickets with a verdict",
+        "telecom",
+        DISPATCH,
+        _judged(_to_branch, NETWORK_QUALITY_KEY),
+        on_dashboard=False,  # /telecom/metrics reports it (branch_judged, branch_pending)
+    ),
+    _events(
         "branch_resolved", "分公司解决数 / resolved by branch", "telecom", DISPATCH, _branch_replied
     ),
     _events(
@@ -375,12 +442,27 @@ FIGURES: list[FigureDef] = [
     ),
 ]
 FIGURES_BY_KEY = {f.key: f for f in FIGURES}
-HOTLINE_KEYS = [f.key for f in FIGURES if f.group == "hotline"]
-TELECOM_KEYS = [f.key for f in FIGURES if f.group == "telecom"]
+HOTLINE_KEYS = [f.key for f in FIGURES if f.group == "hotline" and f.on_dashboard]
+TELECOM_KEYS = [f.key for f in FIGURES if f.group == "telecom" and f.on_dashboard]
 
 
 def context(uow: SqlUnitOfWork, viewer: Actor, period: Period, calendar: Any) -> Context:
+    """The dashboards' context: KPI readers only (SPEC roles), within their jurisdiction."""
     require_reader(viewer)
+    return scoped_context(uow, viewer, period, calendar)
+
+
+def scoped_context(
+    uow: SqlUnitOfWork,
+    viewer: Actor | None,
+    period: Period | Window,
+    calendar: sla.WorkingCalendar | None = None,
+) -> Context:
+    """A context with the viewer's jurisdiction and no role check, for callers that have
+    their own rule (the telecom metrics every pre-processing user reads). ``viewer=None``
+    is the local command line: everything."""
+    if viewer is None:
+        return Context(None, period, calendar, true())
     scope = ComplaintQueries(uow.session).scoped(viewer).whereclause
     assert scope is not None
     return Context(viewer, period, calendar, scope)
@@ -495,7 +577,7 @@ def drilldown(
 # --- dashboards --------------------------------------------------------------------------------
 
 
-def _unit_names(uow: SqlUnitOfWork, ids: set[int]) -> dict[int, tuple[str, str, str]]:
+def unit_names(uow: SqlUnitOfWork, ids: set[int]) -> dict[int, tuple[str, str, str]]:
     if not ids:
         return {}
     rows = uow.session.execute(
@@ -511,7 +593,7 @@ def _pct(value: Fraction | None) -> Decimal | None:
 def hotline(uow: SqlUnitOfWork, ctx: Context) -> dict[str, Any]:
     counts = count_figures(uow, ctx, HOTLINE_KEYS)
     unit_ids = {u for per_unit in counts.values() for u in per_unit}
-    names = _unit_names(uow, unit_ids)
+    names = unit_names(uow, unit_ids)
     units = []
     for unit_id in sorted(unit_ids, key=lambda u: names.get(u, ("", "", ""))[2]):
         c = {k: counts[k].get(unit_id, 0) for k in HOTLINE_KEYS}
@@ -550,103 +632,11 @@ def hotline(uow: SqlUnitOfWork, ctx: Context) -> dict[str, Any]:
     }
 
 
-def telecom(uow: SqlUnitOfWork, ctx: Context) -> dict[str, Any]:
-    counts = count_figures(uow, ctx, TELECOM_KEYS)
-    centres = set(counts["tickets"])
-    branches = set(counts["branch_tickets"])
-    names = _unit_names(uow, centres | branches)
-    users = _subscribers(uow, str(ctx.period), branches)
-    rules_row = rules_for(uow, ctx.period)
-    pre = []
-    for unit_id in sorted(centres, key=lambda u: names[u][2]):
-        total = counts["tickets"][unit_id]
-        l1 = counts["preprocessed_level_1"].get(unit_id, 0)
-        l2 = counts["preprocessed_level_2"].get(unit_id, 0)
-        pre.append(
-            {
-                "unit_id": unit_id,
-                "unit_name": names[unit_id][1],
-                "tickets": total,
-                "level_1": l1,
-                "level_2": l2,
-                "success_rate": _pct(kpi.preprocessing_success_rate(l1, l2, total)),
-            }
-        )
-    ordered = sorted(branches, key=lambda u: names[u][2])
-    months = [
-        kpi.BranchMonth(
-            branch=str(u),
-            users=users.get(u, 0),
-            complaints=counts["branch_tickets"][u],
-            resolved=counts["branch_resolved"].get(u, 0),
-            solved_by_optimisation=counts["branch_optimised"].get(u, 0),
-            callback_failures=counts["branch_callback_failures"].get(u, 0),
-        )
-        for u in ordered
-    ]
-    rules = _to_rules(rules_row) if rules_row else None
-    assessed = kpi.assess_branches(months, rules) if rules else [None] * len(months)
-    rows = []
-    for u, month, result in zip(ordered, months, assessed, strict=True):
-        nq = counts["branch_network_quality"].get(u, 0)
-        per_10k = kpi.complaints_per_10k_users(month.complaints, month.users)
-        share = kpi.network_optimisation_share(month.solved_by_optimisation, month.complaints)
-        rows.append(
-            {
-                "unit_id": u,
-                "unit_name": names[u][1],
-                "users": users.get(u),
-                "tickets": month.complaints,
-                "network_quality": nq,
-                "dispatch_accuracy": _pct(kpi.dispatch_accuracy(nq, month.complaints)),
-                "complaints_per_10k": round_2dp(per_10k),
-                "resolved": month.resolved,
-                "callback_failures": month.callback_failures,
-                "resolution_rate": _pct(result.resolution_rate if result else _resolution(month)),
-                "solved_by_optimisation": month.solved_by_optimisation,
-                "optimisation_share": _pct(share),
-                "optimisation_rank": result.optimisation_rank if result else None,
-                "complaint_rate_penalty": round_2dp(result.complaint_rate_penalty)
-                if result
-                else None,
-                "resolution_penalty": round_2dp(result.resolution_penalty) if result else None,
-                "optimisation_bonus": round_2dp(result.optimisation_bonus) if result else None,
-                "callback_deduction": round_2dp(result.callback_deduction) if result else None,
-                "points": round_2dp(result.points) if result else None,
-            }
-        )
-    all_tickets = sum(counts["branch_tickets"].values())
-    all_nq = sum(counts["branch_network_quality"].values())
-    total = sum(counts["tickets"].values())
-    l1 = sum(counts["preprocessed_level_1"].values())
-    l2 = sum(counts["preprocessed_level_2"].values())
-    return {
-        "period": str(ctx.period),
-        "figures": {k: FIGURES_BY_KEY[k].label for k in TELECOM_KEYS},
-        "summary": {
-            "tickets": total,
-            "preprocessed": l1 + l2,
-            "success_rate": _pct(kpi.preprocessing_success_rate(l1, l2, total)),
-            "branch_tickets": all_tickets,
-            "network_quality": all_nq,
-            "dispatch_accuracy": _pct(kpi.dispatch_accuracy(all_nq, all_tickets)),
-        },
-        "preprocessing": pre,
-        "branches": rows,
-        "rules": rules_out(rules_row) if rules_row else None,
-    }
-
-
-def _resolution(month: kpi.BranchMonth) -> Fraction | None:
-    if month.complaints == 0:
-        return None
-    return Fraction(month.resolved - month.callback_failures, month.complaints)
-
-
 def trend(uow: SqlUnitOfWork, ctx: Context, months: int) -> list[tuple[str, int]]:
     """Complaints received per month, the last ``months`` months up to ``ctx.period``."""
     _tune(uow)
-    periods = [ctx.period.shift(-i) for i in reversed(range(months))]
+    month = ctx.month
+    periods = [month.shift(-i) for i in reversed(range(months))]
     columns = [
         func.count(
             case((and_(ComplaintRow.received_at >= p.start, ComplaintRow.received_at < p.end), 1))
@@ -656,132 +646,8 @@ def trend(uow: SqlUnitOfWork, ctx: Context, months: int) -> list[tuple[str, int]
     row = uow.session.execute(
         select(*columns).where(
             ComplaintRow.received_at >= periods[0].start,
-            ComplaintRow.received_at < ctx.period.end,
+            ComplaintRow.received_at < month.end,
             ctx.scope,
         )
     ).one()
     return [(str(p), int(n)) for p, n in zip(periods, row, strict=True)]
-
-
-# --- subscriber counts and rules (admin) -------------------------------------------------------
-
-
-def _require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied("只有管理员可以修改 / only an admin may change this")
-
-
-def _subscribers(uow: SqlUnitOfWork, period: str, units: set[int]) -> dict[int, int]:
-    if not units:
-        return {}
-    rows = uow.session.execute(
-        select(SubscriberCountRow.unit_id, SubscriberCountRow.users).where(
-            SubscriberCountRow.period == period, SubscriberCountRow.unit_id.in_(units)
-        )
-    )
-    return {r.unit_id: r.users for r in rows}
-
-
-def set_subscribers(
-    uow: SqlUnitOfWork, actor: Actor, unit_id: int, period: Period, users: int, *, now: datetime
-) -> None:
-    _require_admin(actor)
-    unit = uow.session.get(UnitRow, unit_id)
-    if unit is None or not actor.sees(unit.path):
-        raise NotFound(f"单位 {unit_id} 不存在 / unit {unit_id} not found")
-    if users < 0:
-        raise InvalidInput("用户数不能为负 / subscriber count must not be negative")
-    row = uow.session.scalar(
-        select(SubscriberCountRow).where(
-            SubscriberCountRow.unit_id == unit_id, SubscriberCountRow.period == str(period)
-        )
-    )
-    if row is None:
-        row = SubscriberCountRow(unit_id=unit_id, period=str(period))
-        uow.session.add(row)
-    row.users = users
-    row.updated_by = actor.user_id
-    row.updated_at = now
-    uow.commit()
-
-
-def list_subscribers(uow: SqlUnitOfWork, actor: Actor, period: Period) -> list[dict[str, Any]]:
-    require_reader(actor)
-    rows = uow.session.execute(
-        select(SubscriberCountRow, UnitRow.name, UnitRow.path)
-        .join(UnitRow, UnitRow.id == SubscriberCountRow.unit_id)
-        .where(SubscriberCountRow.period == str(period))
-        .order_by(UnitRow.path)
-    )
-    return [
-        {"unit_id": r.unit_id, "unit_name": name, "period": r.period, "users": r.users}
-        for r, name, path in rows
-        if actor.sees(path)
-    ]
-
-
-RULE_FIELDS = (
-    "complaint_rate_threshold",
-    "complaint_rate_penalty",
-    "resolution_threshold",
-    "resolution_penalty",
-    "optimisation_threshold",
-    "optimisation_bonus",
-    "callback_failure_points",
-)
-
-
-def rules_for(uow: SqlUnitOfWork, period: Period) -> TelecomRulesRow | None:
-    return uow.session.scalar(
-        select(TelecomRulesRow)
-        .where(TelecomRulesRow.effective_from <= str(period))
-        .order_by(TelecomRulesRow.effective_from.desc())
-        .limit(1)
-    )
-
-
-def _to_rules(row: TelecomRulesRow) -> kpi.TelecomRules:
-    values = {name: Fraction(getattr(row, name)) for name in RULE_FIELDS}
-    return kpi.TelecomRules(**values, bonus_top_n=row.bonus_top_n)
-
-
-def rules_out(row: TelecomRulesRow) -> dict[str, Any]:
-    return {
-        "effective_from": row.effective_from,
-        **{name: getattr(row, name) for name in RULE_FIELDS},
-        "bonus_top_n": row.bonus_top_n,
-    }
-
-
-def set_rules(
-    uow: SqlUnitOfWork,
-    actor: Actor,
-    effective_from: Period,
-    values: dict[str, Decimal],
-    bonus_top_n: int,
-    *,
-    now: datetime,
-) -> dict[str, Any]:
-    """Thresholds valid from a month on; ratio thresholds are 0…1, points non-negative."""
-    _require_admin(actor)
-    for name in RULE_FIELDS:
-        if values[name] < 0:
-            raise InvalidInput(f"{name} 不能为负 / {name} must not be negative")
-    for name in ("resolution_threshold", "optimisation_threshold"):
-        if values[name] > 1:
-            raise InvalidInput(f"{name} 是比例，应在0到1之间 / {name} is a ratio between 0 and 1")
-    if bonus_top_n < 1:
-        raise InvalidInput("加分名额至少为1 / bonus_top_n must be at least 1")
-    row = uow.session.scalar(
-        select(TelecomRulesRow).where(TelecomRulesRow.effective_from == str(effective_from))
-    )
-    if row is None:
-        row = TelecomRulesRow(effective_from=str(effective_from))
-        uow.session.add(row)
-    for name in RULE_FIELDS:
-        setattr(row, name, values[name])
-    row.bonus_top_n = bonus_top_n
-    row.updated_by = actor.user_id
-    row.updated_at = now
-    uow.commit()
-    return rules_out(row)

@@ -1,7 +1,7 @@
 """Outputs of the evaluation feature: Excel workbooks, charts and the monthly report page.
 
-Every number comes from `services.evaluation` and `services.kpis`, so the dashboard, the
-workbook, the chart and the report always show the same figures.
+Every number comes from `evaluation.service`, `evaluation.kpis` and `telecom.kpis`, so the
+dashboard, the workbook, the chart and the report always show the same figures.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from complaintdesk.io import excel
 from complaintdesk.kernel.errors import InvalidInput
 from complaintdesk.org.model import Actor
 from complaintdesk.org.tables import UnitRow
+from complaintdesk.telecom import kpis as telecom_kpis
 
 TREND_MONTHS = 12
 MAX_TREND_MONTHS = 60
@@ -159,7 +160,7 @@ def kpi_workbook(
 ) -> bytes:
     ctx = kpis.context(uow, actor, period, calendar)
     hot = kpis.hotline(uow, ctx)
-    tel = kpis.telecom(uow, ctx)
+    tel = telecom_kpis.telecom(uow, ctx)
     keys = kpis.HOTLINE_KEYS
     hotline_sheet = excel.Sheet(
         "热线指标",
@@ -289,6 +290,6 @@ def monthly_report(
             "totals": totals,
             "hotline": hot["units"],
             "ranking": blocks,
-            "telecom": kpis.telecom(uow, ctx),
+            "telecom": telecom_kpis.telecom(uow, ctx),
         }
     )

@@ -25,6 +25,7 @@ from complaintdesk.notify import api as notify_api
 from complaintdesk.org import admin_api
 from complaintdesk.org import api as org_api
 from complaintdesk.telecom import api as telecom_api
+from complaintdesk.telecom import kpi_api as telecom_kpi_api
 
 # Every feature's JSON routes, in the order they are matched.
 API_ROUTERS = [
@@ -39,6 +40,7 @@ API_ROUTERS = [
     clock_api.router,
     notify_api.router,
     evaluation_api.router,
+    telecom_kpi_api.router,
     telecom_api.router,
 ]
 

@@ -3,7 +3,8 @@ dispatch to city branches, the closed loop, metrics, and the knowledge sources."
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -15,13 +16,16 @@ from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.views import complainant_from
 from complaintdesk.complaints.vocabulary import Channel
+from complaintdesk.evaluation.service import Period
 from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
 from complaintdesk.kernel.errors import InvalidInput
+from complaintdesk.kernel.figures import percent_2dp
 from complaintdesk.telecom import importers
 from complaintdesk.telecom import knowledge as kb
 from complaintdesk.telecom import preprocessing as pre
 from complaintdesk.telecom.diagnosis import CauseClass
 from complaintdesk.telecom.lookups import AccountLookups, HttpAccountLookups
+from complaintdesk.telecom.rates import PreprocessingMetrics
 from complaintdesk.telecom.tables import TelecomAlarmRow, TelecomBlindSpotRow, TelecomScriptRow
 
 router = APIRouter(prefix="/api/v1/telecom", tags=["telecom 电信预处理"])
@@ -352,17 +356,54 @@ def improvement(
     )
 
 
+def _percent(value: Fraction | None) -> float | None:
+    """A rate as a JSON number with 2 decimals, as ``GET /kpis/telecom`` rounds it."""
+    shown = percent_2dp(value)
+    return None if shown is None else float(shown)
+
+
+def metrics_out(m: PreprocessingMetrics) -> dict[str, Any]:
+    return {
+        "total": m.total,
+        "level1": m.level1,
+        "level2": m.level2,
+        "to_branch": m.to_branch,
+        "branch_judged": m.branch_judged,
+        "branch_network_quality": m.branch_network_quality,
+        "success_rate": _percent(m.success_rate),  # % of all tickets
+        "dispatch_accuracy": _percent(m.dispatch_accuracy),  # % of ALL branch tickets
+        "branch_pending": m.branch_pending,  # branch tickets without a verdict yet
+        "preprocessed": m.preprocessed,
+    }
+
+
 @router.get("/metrics", summary="预处理成功率与派单准确率 / success rate, dispatch accuracy")
 def metrics(
     actor: ActorDep,
     uow: UowDep,
     received_from: date | None = None,
     received_to: date | None = None,
+    period: Annotated[
+        str | None,
+        Query(description="月份 / month, YYYY-MM (instead of received_from/received_to)"),
+    ] = None,
 ) -> dict[str, Any]:
+    """The figures of ``GET /api/v1/kpis/telecom``'s summary, for a month or any span of days
+    (both ends inclusive), within the viewer's jurisdiction."""
     start = datetime.combine(received_from, time.min, tzinfo=SHANGHAI) if received_from else None
-    end = datetime.combine(received_to, time.max, tzinfo=SHANGHAI) if received_to else None
-    m = pre.metrics(uow, actor, received_from=start, received_to=end)
-    return {**m.__dict__, "branch_pending": m.branch_pending}
+    end = (
+        datetime.combine(received_to + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+        if received_to
+        else None
+    )
+    m = pre.metrics(
+        uow,
+        actor,
+        received_from=start,
+        received_to=end,
+        period=Period.parse(period) if period is not None else None,
+    )
+    return metrics_out(m)
 
 
 # --- knowledge sources -----------------------------------------------------------------

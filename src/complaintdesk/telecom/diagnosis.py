@@ -1,5 +1,7 @@
 """Telecom pre-processing (SPEC §7, source §3 1.1): phenomena, causes, the level-1 matcher.
 
+The success rate and dispatch accuracy are `complaintdesk.telecom.rates`.
+
 Everything here is a pure function over plain records and ``now``. The level-1 platform
 matches a complaint's area, time and symptom against four knowledge sources — base-station
 alarms (equipment faults), coverage blind spots, terminal/usage scripts and the account
@@ -19,6 +21,10 @@ from typing import Any
 
 from complaintdesk.clock.deadlines import SHANGHAI
 from complaintdesk.kernel.errors import InvalidInput
+
+# The pre-processing figures moved to `complaintdesk.telecom.rates` (one implementation of
+# SPEC §7, counted by `complaintdesk.telecom.kpis`); re-exported for earlier importers.
+from complaintdesk.telecom.rates import PreprocessingMetrics as PreprocessingMetrics
 
 
 class Phenomenon(StrEnum):
@@ -590,54 +596,3 @@ def _script_fits(script: Script, case: TelecomCase, phenomena: tuple[Phenomenon,
     ):
         return False
     return not (script.os and script.os.lower() not in f"{case.os} {text}".lower())
-
-
-# --- metrics (SPEC §7) -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseOutcome:
-    """What the records say about one telecom ticket."""
-
-    resolved_level: int | None  # 1 or 2 when pre-processing resolved it
-    to_branch: bool  # dispatched to a city branch
-    network_quality: bool | None  # the branch's verdict, None while it has not answered
-
-
-@dataclass(frozen=True)
-class PreprocessingMetrics:
-    total: int
-    level1: int
-    level2: int
-    to_branch: int
-    branch_judged: int
-    branch_network_quality: int
-    success_rate: float | None  # % resolved by level 1 or 2 of all tickets
-    dispatch_accuracy: float | None  # % network-quality of branch tickets with a verdict
-
-    @property
-    def branch_pending(self) -> int:
-        return self.to_branch - self.branch_judged
-
-
-def preprocessing_metrics(outcomes: Iterable[CaseOutcome]) -> PreprocessingMetrics:
-    """Pre-processing success rate = resolved by level 1 or 2 ÷ all tickets × 100%;
-    dispatch accuracy = network-quality tickets ÷ tickets received by city branches × 100%
-    (source §3). Branch tickets without a verdict yet are left out of the accuracy and
-    reported as pending, rather than guessed."""
-    items = list(outcomes)
-    level1 = sum(1 for o in items if o.resolved_level == 1)
-    level2 = sum(1 for o in items if o.resolved_level == 2)
-    branch = [o for o in items if o.to_branch]
-    judged = [o for o in branch if o.network_quality is not None]
-    quality = sum(1 for o in judged if o.network_quality)
-    return PreprocessingMetrics(
-        total=len(items),
-        level1=level1,
-        level2=level2,
-        to_branch=len(branch),
-        branch_judged=len(judged),
-        branch_network_quality=quality,
-        success_rate=round(100 * (level1 + level2) / len(items), 1) if items else None,
-        dispatch_accuracy=round(100 * quality / len(judged), 1) if judged else None,
-    )
