@@ -16,6 +16,7 @@ import uvicorn
 from complaintdesk.bootstrap import Container, bootstrap
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.vocabulary import Action, DispatchMode
 from complaintdesk.config import Settings
 from complaintdesk.db import migrate
@@ -66,7 +67,12 @@ def _seed(container: Container) -> int:
                 calendar=container.calendar,
             )
             svc.perform(
-                uow, operator, filed.id, Action.ACCEPT, {}, now=now, calendar=container.calendar
+                uow,
+                operator,
+                filed.id,
+                command_for(Action.ACCEPT, {}),
+                now=now,
+                calendar=container.calendar,
             )
             ids.append(filed.id)
         target = ids[0]
@@ -84,12 +90,14 @@ def _seed(container: Container) -> int:
             uow,
             leader,
             target,
-            Action.DISPATCH,
-            {
-                "unit_id": units["housing"].id,
-                "mode": "transfer",
-                "summary": "群众反映工地夜间施工噪音，请核查处理。",
-            },
+            command_for(
+                Action.DISPATCH,
+                {
+                    "unit_id": units["housing"].id,
+                    "mode": "transfer",
+                    "summary": "群众反映工地夜间施工噪音，请核查处理。",
+                },
+            ),
             now=now,
             calendar=container.calendar,
         )

@@ -8,6 +8,7 @@ import pytest
 
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.vocabulary import Action, DispatchMode
 from complaintdesk.org import auth
 from tests.browser.conftest import Site
@@ -45,13 +46,19 @@ def test_a_citizen_files_a_complaint_and_sees_its_progress(page: Any, site: Site
         leader = auth.actor_for(uow, uow.users.by_username("leader"))  # type: ignore[arg-type]
         market = uow.units.by_code("market")
         assert market is not None
-        svc.perform(uow, operator, row.id, Action.ACCEPT, {}, now=now, calendar=container.calendar)
         svc.perform(
             uow,
             operator,
             row.id,
-            Action.ADD_NOTE,
-            {"note": "内部备注：该窗口本月已被投诉三次"},
+            command_for(Action.ACCEPT, {}),
+            now=now,
+            calendar=container.calendar,
+        )
+        svc.perform(
+            uow,
+            operator,
+            row.id,
+            command_for(Action.ADD_NOTE, {"note": "内部备注：该窗口本月已被投诉三次"}),
             now=now,
             calendar=container.calendar,
         )
@@ -69,8 +76,10 @@ def test_a_citizen_files_a_complaint_and_sees_its_progress(page: Any, site: Site
             uow,
             leader,
             row.id,
-            Action.DISPATCH,
-            {"unit_id": market.id, "mode": "transfer", "summary": "窗口推诿，请核查。"},
+            command_for(
+                Action.DISPATCH,
+                {"unit_id": market.id, "mode": "transfer", "summary": "窗口推诿，请核查。"},
+            ),
             now=now,
             calendar=container.calendar,
         )

@@ -23,6 +23,7 @@ from complaintdesk.bootstrap import Container
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.api import ACTION_ROUTES
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.vocabulary import Action, DispatchMode
 from complaintdesk.org import auth
 from complaintdesk.org.model import Role
@@ -150,7 +151,12 @@ def _transferred_complaint(container: Container, org: dict[str, Any]) -> int:
             calendar=container.calendar,
         )
         svc.perform(
-            uow, operator, filed.id, Action.ACCEPT, {}, now=now, calendar=container.calendar
+            uow,
+            operator,
+            filed.id,
+            command_for(Action.ACCEPT, {}),
+            now=now,
+            calendar=container.calendar,
         )
         handling.sign_off(
             uow,
@@ -164,7 +170,12 @@ def _transferred_complaint(container: Container, org: dict[str, Any]) -> int:
         )
         params = {"unit_id": org["housing"].id, "mode": "transfer", "summary": "摘要"}
         svc.perform(
-            uow, leader, filed.id, Action.DISPATCH, params, now=now, calendar=container.calendar
+            uow,
+            leader,
+            filed.id,
+            command_for(Action.DISPATCH, params),
+            now=now,
+            calendar=container.calendar,
         )
     return filed.id
 

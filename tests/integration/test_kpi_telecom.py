@@ -4,16 +4,20 @@ subscriber counts and the admin's thresholds."""
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from complaintdesk.bootstrap import Container
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.vocabulary import Action, DispatchMode, Event, Status
 from complaintdesk.evaluation import kpis
 from complaintdesk.evaluation.service import Period
 from complaintdesk.org import auth
 from complaintdesk.org.model import UnitKind, UnitLevel
+from complaintdesk.telecom import kpis as telecom_kpis
+from complaintdesk.telecom import preprocessing as pre
 
 PERIOD = Period(2026, 11)
 
@@ -50,7 +54,9 @@ def test_preprocessing_and_branch_figures_come_from_the_records(
                 now=now,
                 calendar=cal,
             )
-            svc.perform(uow, operator, filed.id, Action.ACCEPT, {}, now=now, calendar=cal)
+            svc.perform(
+                uow, operator, filed.id, command_for(Action.ACCEPT, {}), now=now, calendar=cal
+            )
             ids.append(filed.id)
     with container.uow() as uow:
         for cid, level in ((ids[0], 1), (ids[1], 2)):
@@ -58,8 +64,10 @@ def test_preprocessing_and_branch_figures_come_from_the_records(
                 uow,
                 operator,
                 cid,
-                Action.RESOLVE_AT_INTAKE,
-                {"resolution": "基站故障已恢复，已发短信", "level": level},
+                command_for(
+                    Action.RESOLVE_AT_INTAKE,
+                    {"resolution": "基站故障已恢复，已发短信", "level": level},
+                ),
                 now=now,
                 calendar=cal,
             )
@@ -78,8 +86,9 @@ def test_preprocessing_and_branch_figures_come_from_the_records(
                 uow,
                 actor(container, "dispatcher"),
                 cid,
-                Action.DISPATCH,
-                {"unit_id": branch.id, "mode": "transfer", "summary": "弱覆盖"},
+                command_for(
+                    Action.DISPATCH, {"unit_id": branch.id, "mode": "transfer", "summary": "弱覆盖"}
+                ),
                 now=now,
                 calendar=cal,
             )
@@ -112,8 +121,8 @@ def test_preprocessing_and_branch_figures_come_from_the_records(
         )
         uow.commit()
     with container.uow() as uow:
-        kpis.set_subscribers(uow, admin, branch.id, PERIOD, 20_000, now=now)
-        kpis.set_rules(
+        telecom_kpis.set_subscribers(uow, admin, branch.id, PERIOD, 20_000, now=now)
+        telecom_kpis.set_rules(
             uow,
             admin,
             Period(2026, 1),
@@ -131,7 +140,7 @@ def test_preprocessing_and_branch_figures_come_from_the_records(
         )
     with container.uow() as uow:
         ctx = kpis.context(uow, leader, PERIOD, cal)
-        result = kpis.telecom(uow, ctx)
+        result = telecom_kpis.telecom(uow, ctx)
         assert result["summary"] == {
             "tickets": 4,
             "preprocessed": 2,
@@ -154,6 +163,20 @@ def test_preprocessing_and_branch_figures_come_from_the_records(
         ) == (Decimal("2.00"), Decimal("3.00"), Decimal("5.00"))
         accurate = kpis.drilldown(uow, ctx, "branch_network_quality", branch.id)
         assert [i["complaint_id"] for i in accurate["items"]] == [ids[2]]
+        # ids[3] awaits the branch's verdict: received by the branch, so in the denominator.
+        judged = kpis.drilldown(uow, ctx, "branch_judged", branch.id)
+        assert [i["complaint_id"] for i in judged["items"]] == [ids[2]]
+        # The pre-processing metrics are the dashboard's summary, by the same counting.
+        for viewer in (leader, None):
+            m = pre.metrics(uow, viewer, period=PERIOD)
+            assert (m.total, m.level1, m.level2) == (4, 1, 1)
+            assert (m.to_branch, m.branch_judged, m.branch_network_quality) == (2, 1, 1)
+            assert m.branch_pending == 1
+            assert (m.success_rate, m.dispatch_accuracy) == (Fraction(1, 2), Fraction(1, 2))
+            assert telecom_kpis.summary_out(m) == result["summary"]
+        window = pre.metrics(uow, leader, received_from=PERIOD.start, received_to=PERIOD.end)
+        assert window == pre.metrics(uow, leader, period=PERIOD)
+        assert pre.metrics(uow, leader, received_from=PERIOD.end).total == 0
         # Every telecom figure drills down to exactly the tickets it counts.
         counts = kpis.count_figures(uow, ctx, kpis.TELECOM_KEYS)
         assert counts["branch_resolved"] == {branch.id: 1}

@@ -11,6 +11,7 @@ import pytest
 from complaintdesk.bootstrap import Container
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
 from complaintdesk.complaints.repository import NewComplainant
 from complaintdesk.complaints.vocabulary import Action, DispatchMode, Status
@@ -64,8 +65,7 @@ def perform(container: Container, who: str, cid: int, action: Action, **params: 
             uow,
             actor(container, who),
             cid,
-            action,
-            params,
+            command_for(action, params),
             now=container.clock.now(),
             calendar=container.calendar,
         )
@@ -251,8 +251,7 @@ def test_several_actions_in_one_unit_of_work_each_see_the_last_version(
                 uow,
                 operator,
                 filed.id,
-                action,
-                params,
+                command_for(action, params),
                 now=container.clock.now(),
                 calendar=container.calendar,
             )

@@ -20,6 +20,7 @@ from complaintdesk.clock.deadlines import SHANGHAI
 from complaintdesk.clock.sweep import SweepReport, sweep
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.complaints.vocabulary import Action, CallbackOutcome, DispatchMode
 from complaintdesk.db.engine import make_engine, make_session_factory
@@ -61,7 +62,12 @@ def new_complaint(container: Container, org: dict[str, Any], *, to: str = "housi
             calendar=container.calendar,
         )
         svc.perform(
-            uow, operator, filed.id, Action.ACCEPT, {}, now=now, calendar=container.calendar
+            uow,
+            operator,
+            filed.id,
+            command_for(Action.ACCEPT, {}),
+            now=now,
+            calendar=container.calendar,
         )
         handling.sign_off(  # every dispatch needs the leader's sign-off (签批) first
             uow,
@@ -77,7 +83,14 @@ def new_complaint(container: Container, org: dict[str, Any], *, to: str = "housi
             (dispatcher, Action.DISPATCH, {"unit_id": org[to].id, "mode": "self_handle"}),
             (handler, Action.RECEIVE, {}),
         ):
-            svc.perform(uow, actor, filed.id, action, params, now=now, calendar=container.calendar)
+            svc.perform(
+                uow,
+                actor,
+                filed.id,
+                command_for(action, params),
+                now=now,
+                calendar=container.calendar,
+            )
     return filed.id
 
 
@@ -194,7 +207,12 @@ def test_an_approved_extension_earns_a_fresh_reminder_before_the_new_deadline(
             (head, Action.APPROVE_EXTENSION, {}),
         ):
             svc.perform(
-                uow, actor, cid, action, params, now=clock.now(), calendar=container.calendar
+                uow,
+                actor,
+                cid,
+                command_for(action, params),
+                now=clock.now(),
+                calendar=container.calendar,
             )
     assert level(container, cid) == 0
     # New deadline: 15 working days from Mon 30 Nov = Mon 21 Dec; remind after Thu 17.
@@ -222,7 +240,12 @@ def test_a_complaint_that_failed_rectification_twice_is_listed_at_once(
             ]
         for actor, action, params in steps:
             svc.perform(
-                uow, actor, cid, action, params, now=clock.now(), calendar=container.calendar
+                uow,
+                actor,
+                cid,
+                command_for(action, params),
+                now=clock.now(),
+                calendar=container.calendar,
             )
     report = run(container, "2026-12-01T09:00:00")
     assert report.listed == 1
@@ -243,8 +266,7 @@ def test_a_replied_complaint_is_left_alone(container: Container, org: dict[str, 
                 uow,
                 handler,
                 cid,
-                action,
-                params,
+                command_for(action, params),
                 now=container.clock.now(),
                 calendar=container.calendar,
             )

@@ -15,6 +15,7 @@ from complaintdesk.evaluation.competency import (
     LikertMatrix,
     analyse_delphi,
     average_ranks,
+    chi2_sf,
     kendall_w,
     mean_importance_weights,
     run_delphi_round,
@@ -217,3 +218,11 @@ def test_it_builds_a_tree_from_a_delphi_round() -> None:
     it_skills = result.tree.groups[2].indicators[2]
     assert float(it_skills.weight_percent) == pytest.approx(100 * 6 / 22)
     assert result.first_level.experts == 2 and result.second_level.indicators == 11
+
+
+@pytest.mark.parametrize(
+    ("chi2", "df", "p"),
+    [(3.841, 1, 0.05), (9.488, 4, 0.05), (23.209, 10, 0.01), (2.706, 1, 0.10), (43.773, 30, 0.05)],
+)
+def test_chi2_tail_matches_the_printed_critical_values(chi2: float, df: int, p: float) -> None:
+    assert chi2_sf(chi2, df) == pytest.approx(p, abs=5e-5)

@@ -42,16 +42,6 @@ class KnowingCalendar(WorkingCalendar, Protocol):
     def knows(self, year: int) -> bool: ...
 
 
-class WeekdayCalendar:
-    """Monday to Friday. For domain tests and as the last-resort fallback."""
-
-    def is_workday(self, day: date) -> bool:
-        return day.weekday() < 5
-
-    def knows(self, year: int) -> bool:
-        return True
-
-
 def local_date(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import schemas_decisions as sh
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
 from complaintdesk.complaints.views import _view, _view_if_visible, file_command
 from complaintdesk.complaints.vocabulary import Action, Status
@@ -186,8 +187,7 @@ def _action_route(action: Action, path: str, body_type: type[BaseModel], summary
             uow,
             actor,
             complaint_id,
-            action,
-            params,
+            command_for(action, params),
             now=container.clock.now(),
             calendar=container.calendar,
             expected_version=body.expected_version,  # type: ignore[attr-defined]

@@ -15,13 +15,13 @@ from complaintdesk.bootstrap import Container
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import forms
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
 from complaintdesk.complaints.vocabulary import STATUS_LABELS, Action, Status
 from complaintdesk.http.deps import ContainerDep
 from complaintdesk.http.rendering import lang_of, render
 from complaintdesk.http.session import UserDep, WebUser, check_csrf
 from complaintdesk.kernel.errors import DomainError, NotFound
-from complaintdesk.org.model import ROLE_LABELS, Role
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 PAGE_SIZE = 30
@@ -213,8 +213,7 @@ def _run(
             uow,
             user.actor,
             complaint_id,
-            action,
-            body.model_dump(exclude={"expected_version"}, mode="json"),
+            command_for(action, body.model_dump(exclude={"expected_version"}, mode="json")),
             now=now,
             calendar=container.calendar,
             expected_version=expected,
@@ -226,11 +225,3 @@ def returns_page(request: Request, container: ContainerDep, user: UserDep) -> Re
     with container.uow() as uow:
         rows = handling.returns_per_unit(uow, user.actor)
     return render(request, "staff_returns.html", {"rows": rows})
-
-
-def role_names(roles: list[str], lang: str) -> str:
-    names = []
-    for value in roles:
-        role = Role(value)
-        names.append(value if lang == "en" else ROLE_LABELS.get(role, value))
-    return "、".join(names) if lang != "en" else ", ".join(names)

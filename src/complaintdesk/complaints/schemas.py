@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -133,16 +133,6 @@ class EventOut(BaseModel):
     to_status: str
     reason: str
     data: dict[str, Any]
-
-
-class ListQuery(BaseModel):
-    status: list[str] | None = None
-    unit_id: int | None = None
-    category: str | None = None
-    importance: str | None = None
-    received_from: date | None = None
-    received_to: date | None = None
-    overdue: bool | None = None
 
 
 # --- one body per action ------------------------------------------------------------

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from complaintdesk.clock import deadlines as sla
+from complaintdesk.complaints.commands import ClassifyComplaint, Command, DispatchComplaint
 from complaintdesk.complaints.model import Complaint
 from complaintdesk.complaints.queries import revealed_complainant
 from complaintdesk.complaints.repository import NewComplainant
@@ -18,9 +18,7 @@ from complaintdesk.complaints.tables import ComplainantRow, ComplaintRow
 from complaintdesk.complaints.vocabulary import (
     FINISHED_STATUSES,
     Action,
-    CallbackOutcome,
     Channel,
-    DispatchMode,
     Event,
     Importance,
     Status,
@@ -169,100 +167,6 @@ def _with_suggestions(command: FileComplaint, result: TriageResult) -> FileCompl
 
 # --- actions on an existing complaint ---------------------------------------------
 
-Handler = Callable[[Complaint, datetime, int | None, dict[str, Any]], Any]
-
-_HANDLERS: dict[Action, Handler] = {
-    Action.ACCEPT: lambda c, now, a, p: c.accept(
-        now,
-        a,
-        category=p.get("category"),
-        importance=_opt(Importance, p.get("importance")),
-        reason=p.get("reason", ""),
-    ),
-    Action.REJECT: lambda c, now, a, p: c.reject(
-        now,
-        a,
-        explanation=p.get("explanation", ""),
-        competent_authority=p.get("competent_authority", ""),
-    ),
-    Action.HAND_OVER: lambda c, now, a, p: c.hand_over(
-        now, a, department=p.get("department", ""), reason=p.get("reason", "")
-    ),
-    Action.START_PREPROCESSING: lambda c, now, a, p: c.start_preprocessing(now, a),
-    Action.RESOLVE_AT_INTAKE: lambda c, now, a, p: c.resolve_at_intake(
-        now, a, resolution=p.get("resolution", ""), level=p.get("level")
-    ),
-    Action.DISPATCH: lambda c, now, a, p: c.dispatch(
-        now,
-        a,
-        unit_id=p["unit_id"],
-        mode=DispatchMode(p["mode"]),
-        summary=p.get("summary", ""),
-        reason=p.get("reason", ""),
-        evidence=p.get("evidence"),
-    ),
-    Action.RETURN_DISPATCH: lambda c, now, a, p: c.return_dispatch(
-        now, a, reason=p.get("reason", "")
-    ),
-    Action.RECEIVE: lambda c, now, a, p: c.receive(now, a),
-    Action.START_HANDLING: lambda c, now, a, p: c.start_handling(now, a),
-    Action.ADD_NOTE: lambda c, now, a, p: c.add_note(now, a, note=p.get("note", "")),
-    Action.REQUEST_EXTENSION: lambda c, now, a, p: c.request_extension(
-        now, a, working_days=int(p.get("working_days", 0)), reason=p.get("reason", "")
-    ),
-    Action.APPROVE_EXTENSION: lambda c, now, a, p: c.approve_extension(
-        now, a, reason=p.get("reason", "")
-    ),
-    Action.REFUSE_EXTENSION: lambda c, now, a, p: c.refuse_extension(
-        now, a, reason=p.get("reason", "")
-    ),
-    Action.REPLY: lambda c, now, a, p: c.reply(
-        now,
-        a,
-        reply=p.get("reply", ""),
-        channel=p.get("channel", ""),
-        network_quality=p.get("network_quality"),
-    ),
-    Action.NETWORK_REVIEW: lambda c, now, a, p: c.record_network_review(
-        now, a, note=p.get("note", ""), improved=bool(p.get("improved"))
-    ),
-    Action.START_CALLBACK: lambda c, now, a, p: c.start_callback(now, a),
-    Action.RECORD_CALLBACK: lambda c, now, a, p: c.record_callback(
-        now,
-        a,
-        outcome=CallbackOutcome(p["outcome"]),
-        unsolved_and_true=bool(p.get("unsolved_and_true", False)),
-        note=p.get("note", ""),
-    ),
-    Action.ARCHIVE: lambda c, now, a, p: c.archive(now, a),
-    Action.CLASSIFY: lambda c, now, a, p: c.classify(
-        now,
-        a,
-        label=p.get("department_label", ""),
-        suggested=p.get("suggested"),
-        confidence=p.get("confidence"),
-    ),
-    Action.INSTRUCT: lambda c, now, a, p: c.instruct(now, a, instruction=p.get("instruction", "")),
-    Action.RULE_ON_RETURN: lambda c, now, a, p: c.rule_on_return(
-        now, a, upheld=bool(p.get("upheld")), reason=p.get("reason", "")
-    ),
-    Action.RECORD_FINDINGS: lambda c, now, a, p: c.record_findings(
-        now,
-        a,
-        finding=p.get("finding", ""),
-        facts=p.get("facts", ""),
-        leniency=list(p.get("leniency") or []),
-        aggravating=list(p.get("aggravating") or []),
-    ),
-    Action.SUBMIT_REPORT: lambda c, now, a, p: c.submit_report(now, a, report=p.get("report", "")),
-}
-
-ACTIONS = frozenset(_HANDLERS)
-
-
-def _opt(enum: Any, value: Any) -> Any:
-    return enum(value) if value else None
-
 
 def authorise(actor: Actor, row: ComplaintRow, action: Action) -> None:
     """Role, then jurisdiction: centre-side actions need the owning unit, unit-side the
@@ -311,28 +215,28 @@ def perform(
     uow: SqlUnitOfWork,
     actor: Actor,
     complaint_id: int,
-    action: Action,
-    params: dict[str, Any],
+    command: Command,
     *,
     now: datetime,
     calendar: sla.WorkingCalendar,
     expected_version: int | None = None,
 ) -> Complaint:
     """Take one action on a complaint, as ``actor``, at ``now``."""
-    if action not in _HANDLERS:
-        raise InvalidInput(f"未知操作 / unknown action: {action}")
+    if not isinstance(command, Command):
+        raise InvalidInput(f"未知操作 / unknown action: {command!r}")
+    action = command.action
     row, complaint, history = load_for(
         uow, actor, complaint_id, action, expected_version=expected_version
     )
-    if action is Action.DISPATCH:
-        target = uow.units.get(int(params["unit_id"]))
+    if isinstance(command, DispatchComplaint):
+        target = uow.units.get(command.unit_id)
         if not actor.sees(target.path):
             raise PermissionDenied(
                 "只能派往本级或下级单位 / dispatch only to your unit or units below it"
             )
-    if action is Action.CLASSIFY:
-        params = {**params, **_top_suggestion(row)}
-    _HANDLERS[action](complaint, now, actor.user_id, params)
+    if isinstance(command, ClassifyComplaint):
+        command = dataclasses.replace(command, **_top_suggestion(row))
+    command.apply(complaint, now, actor.user_id)
     persist(uow, complaint, row.received_at, now, calendar, history=history)
     if action is Action.CLASSIFY:
         _store_training_example(uow, row, complaint, actor, now)

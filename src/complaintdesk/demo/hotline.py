@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from complaintdesk.bootstrap import Container
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.repository import NewComplainant
 from complaintdesk.complaints.tables import ComplaintRow
 from complaintdesk.complaints.vocabulary import Action, Channel, DispatchMode, Status
@@ -287,7 +288,12 @@ def _walk(
     def step(actor: Actor, action: Action, **params: Any) -> None:
         clock[0] = min(clock[0] + timedelta(hours=rng.randint(2, 40)), now)
         svc.perform(
-            uow, actor, complaint_id, action, params, now=clock[0], calendar=container.calendar
+            uow,
+            actor,
+            complaint_id,
+            command_for(action, params),
+            now=clock[0],
+            calendar=container.calendar,
         )
 
     if target is Status.REGISTERED:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from complaintdesk.bootstrap import Container
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.repository import NewComplainant
 from complaintdesk.complaints.tables import ComplaintRow
 from complaintdesk.complaints.vocabulary import Action, Channel
@@ -369,7 +370,7 @@ def _walk(
         return "dispatched"  # still with the branch
     for action in (Action.RECEIVE, Action.START_HANDLING):
         with container.uow() as uow:
-            svc.perform(uow, handler, cid, action, {}, now=later(30), calendar=cal)
+            svc.perform(uow, handler, cid, command_for(action, {}), now=later(30), calendar=cal)
     with container.uow() as uow:
         really = truth == "network"
         pre.branch_reply(

@@ -15,12 +15,11 @@ for tied scores (experts rarely give 11 distinct Likert scores), tested with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-
-from scipy.stats import chi2 as chi2_distribution
 
 LIKERT_MIN = 1
 LIKERT_MAX = 5
@@ -243,8 +242,48 @@ def kendall_w(rows: Sequence[Sequence[float | int]], *, correct_ties: bool = Tru
         return Concordance(m, n, None, None, df, None)
     w = 12 * s / denominator
     chi2 = m * df * w
-    p_value = float(chi2_distribution.sf(float(chi2), df))
+    p_value = chi2_sf(float(chi2), df)
     return Concordance(m, n, float(w), float(chi2), df, p_value)
+
+
+def chi2_sf(x: float, df: int) -> float:
+    """P(X ≥ x) for X ~ χ² with ``df`` degrees of freedom: the regularised upper incomplete
+    gamma function Q(df/2, x/2), by its series below a + 1 and its continued fraction above
+    (Numerical Recipes §6.2); accurate to about 1e-14, no SciPy needed."""
+    if df < 1:
+        raise ValueError("df must be at least 1")
+    if x <= 0:
+        return 1.0
+    a, half = df / 2, x / 2
+    log_front = a * math.log(half) - half - math.lgamma(a)
+    if half < a + 1:  # series for P(a, x); Q = 1 - P
+        term = total = 1 / a
+        n = a
+        for _ in range(10_000):
+            n += 1
+            term *= half / n
+            total += term
+            if abs(term) < abs(total) * 1e-16:
+                break
+        return max(0.0, 1 - total * math.exp(log_front))
+    # Lentz's continued fraction for Q(a, x)
+    tiny = 1e-300
+    b = half + 1 - a
+    c, d = 1 / tiny, 1 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1) < 1e-16:
+            break
+    return min(1.0, math.exp(log_front) * h)
 
 
 def _tie_term(row: Sequence[float | int]) -> int:

@@ -26,21 +26,6 @@ from complaintdesk.kernel.errors import InvalidInput
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 10
 
-# content type -> the file name endings it may carry
-ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
-    "application/pdf": (".pdf",),
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/png": (".png",),
-    "image/gif": (".gif",),
-    "text/plain": (".txt", ".text", ".csv"),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
-    "application/msword": (".doc",),
-    "application/vnd.ms-excel": (".xls",),
-    "audio/mpeg": (".mp3",),
-    "audio/wav": (".wav",),
-    "message/rfc822": (".eml",),
-}
 _ALLOWED_NAMES = "PDF, JPG, PNG, GIF, TXT, DOC(X), XLS(X), MP3, WAV, EML"
 
 

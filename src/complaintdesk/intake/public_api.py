@@ -48,8 +48,6 @@ PUBLIC_REASONS = frozenset(
 )
 
 
-
-
 @router.post("/complaints", status_code=201, summary="公众投诉（无需登录）/ file without sign-in")
 def file_public(
     body: s.PublicComplaintIn,

@@ -16,28 +16,29 @@ from sqlalchemy import func, select
 
 from complaintdesk.clock import deadlines as sla
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.queries import ComplaintQueries
 from complaintdesk.complaints.service import persist
 from complaintdesk.complaints.tables import ComplainantRow, ComplaintEventRow, ComplaintRow
 from complaintdesk.complaints.vocabulary import Action, DispatchMode, Status
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.evaluation import kpis
+from complaintdesk.evaluation.service import Period
 from complaintdesk.kernel.errors import ConcurrencyConflict, InvalidInput, PermissionDenied
 from complaintdesk.notify.tables import OutboxRow
 from complaintdesk.org.model import Actor, Role, UnitKind
-from complaintdesk.org.tables import UnitRow
 from complaintdesk.telecom import knowledge
+from complaintdesk.telecom import kpis as telecom_kpis
 from complaintdesk.telecom.diagnosis import (
     CAUSE_LABELS,
     PHENOMENON_LABELS,
-    CaseOutcome,
     CauseClass,
     Phenomenon,
-    PreprocessingMetrics,
     TelecomCase,
     match_level1,
-    preprocessing_metrics,
 )
 from complaintdesk.telecom.lookups import AccountLookups
+from complaintdesk.telecom.rates import PreprocessingMetrics
 from complaintdesk.telecom.tables import TelecomCaseRow, TelecomImprovementRow
 
 # source §3 1.2: archived network-quality tickets come back for review after 48 hours.
@@ -285,8 +286,7 @@ def confirm_level1(
         uow,
         actor,
         complaint_id,
-        Action.RESOLVE_AT_INTAKE,
-        {"resolution": chosen["explanation"], "level": 1},
+        command_for(Action.RESOLVE_AT_INTAKE, {"resolution": chosen["explanation"], "level": 1}),
         now=now,
         calendar=calendar,
     )  # commits the SMS, the case and the event together
@@ -311,8 +311,10 @@ def escalate(
         uow,
         actor,
         complaint_id,
-        Action.ADD_NOTE,
-        {"note": f"一级预处理结论不成立，转省客户支撑中心 / level 1 rejected: {reason}"},
+        command_for(
+            Action.ADD_NOTE,
+            {"note": f"一级预处理结论不成立，转省客户支撑中心 / level 1 rejected: {reason}"},
+        ),
         now=now,
         calendar=calendar,
     )
@@ -355,8 +357,7 @@ def resolve_level2(
         uow,
         actor,
         complaint_id,
-        Action.RESOLVE_AT_INTAKE,
-        {"resolution": resolution, "level": 2},
+        command_for(Action.RESOLVE_AT_INTAKE, {"resolution": resolution, "level": 2}),
         now=now,
         calendar=calendar,
     )
@@ -446,8 +447,9 @@ def branch_reply(
         uow,
         actor,
         complaint_id,
-        Action.REPLY,
-        {"reply": reply, "channel": channel, "network_quality": network_quality},
+        command_for(
+            Action.REPLY, {"reply": reply, "channel": channel, "network_quality": network_quality}
+        ),
         now=now,
         calendar=calendar,
         expected_version=expected_version,
@@ -519,8 +521,7 @@ def record_review(
         uow,
         actor,
         complaint_id,
-        Action.NETWORK_REVIEW,
-        {"note": note, "improved": improved},
+        command_for(Action.NETWORK_REVIEW, {"note": note, "improved": improved}),
         now=now,
         calendar=calendar,
     )
@@ -606,49 +607,22 @@ def metrics(
     *,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
+    period: Period | None = None,
 ) -> PreprocessingMetrics:
-    """Success rate and dispatch accuracy straight from the event records.
+    """Success rate and dispatch accuracy (SPEC §7) of a calendar month or of a span of time,
+    within the viewer's jurisdiction (``actor=None`` is the local CLI and sees everything).
 
-    ``level`` of ``resolve_at_intake`` events and ``network_quality`` of ``reply`` events
-    are the contract; a dispatch counts as a branch ticket when its unit is a branch.
-    ``actor=None`` is the local CLI and sees everything.
+    Counted by the KPI engine — the same figures and code path as ``GET /api/v1/kpis/
+    telecom`` for that month: tickets received in the span, of those resolved at level 1 /
+    level 2 (``level`` of ``resolve_at_intake``); dispatches to branches in the span, of
+    those with the branch's ``network_quality`` verdict true, or with any verdict. Tickets
+    still awaiting a verdict count in the accuracy's denominator (``branch_pending``).
     """
-    base = (
-        ComplaintQueries(uow.session).scoped(actor) if actor is not None else select(ComplaintRow)
-    )
-    stmt = base.with_only_columns(ComplaintRow.id).join(
-        TelecomCaseRow, TelecomCaseRow.complaint_id == ComplaintRow.id
-    )
-    if received_from is not None:
-        stmt = stmt.where(ComplaintRow.received_at >= received_from)
-    if received_to is not None:
-        stmt = stmt.where(ComplaintRow.received_at < received_to)
-    ids = list(uow.session.scalars(stmt))
-    branches = set(
-        uow.session.scalars(select(UnitRow.id).where(UnitRow.kind == UnitKind.BRANCH.value))
-    )
-    state: dict[int, dict[str, Any]] = {
-        i: {"level": None, "branch": False, "quality": None} for i in ids
-    }
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        events = uow.session.execute(
-            select(ComplaintEventRow.complaint_id, ComplaintEventRow.action, ComplaintEventRow.data)
-            .where(
-                ComplaintEventRow.complaint_id.in_(chunk),
-                ComplaintEventRow.action.in_(
-                    [Action.RESOLVE_AT_INTAKE.value, Action.DISPATCH.value, Action.REPLY.value]
-                ),
-            )
-            .order_by(ComplaintEventRow.id)
+    if period is not None and (received_from is not None or received_to is not None):
+        raise InvalidInput(
+            "月份与起止日期只能给出一种 / give either a period or received_from/received_to"
         )
-        for complaint_id, action, data in events:
-            entry, data = state[complaint_id], data or {}
-            if action == Action.RESOLVE_AT_INTAKE.value and data.get("level") in (1, 2):
-                entry["level"] = int(data["level"])
-            elif action == Action.DISPATCH.value and data.get("unit_id") in branches:
-                entry["branch"] = True
-            elif action == Action.REPLY.value and "network_quality" in data:
-                entry["quality"] = bool(data["network_quality"])
-    return preprocessing_metrics(
-        CaseOutcome(e["level"], e["branch"], e["quality"]) for e in state.values()
+    span: Period | kpis.Window = (
+        period if period is not None else kpis.Window(received_from, received_to)
     )
+    return telecom_kpis.preprocessing(uow, kpis.scoped_context(uow, actor, span))
