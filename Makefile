@@ -40,9 +40,10 @@ browser-deps: ## install headless Chromium for the browser tests (Debian)
 mail-deps: ## install dovecot for the IMAP intake tests (Debian)
 	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
 
-test: $(STAMP) services browser-deps mail-deps ## run the whole suite: lint, types, tests on SQLite and PostgreSQL
+test: $(STAMP) services browser-deps mail-deps ## run the whole suite: lint, types, import contracts, tests on SQLite and PostgreSQL
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 	COMPLAINTDESK_TEST_PG_URL=$(PG_URL) $(BIN)/pytest -q
 
 test-sqlite: $(STAMP) browser-deps mail-deps ## the suite on SQLite only (quick local loop)
@@ -54,8 +55,9 @@ test-pg: $(STAMP) services ## the database tests on PostgreSQL only
 test-unit: $(STAMP) ## domain tests only (no database)
 	$(BIN)/pytest -q tests/unit
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, import-linter contracts
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check src
 
 typecheck: $(STAMP) ## mypy on src/

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from complaintdesk.audit import service as audit
 from complaintdesk.http.deps import ActorDep, UowDep
-from complaintdesk.org.admin_api import require_role
+from complaintdesk.org.auth import require_role
 from complaintdesk.org.model import Role
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin 管理"])

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from complaintdesk.complaints import schemas_decisions as sh
-from complaintdesk.complaints.api import ACTION_ROUTES
+from complaintdesk.complaints.actions import ACTION_ROUTES
 from complaintdesk.complaints.findings import FACTOR_LABELS, FINDING_LABELS
 from complaintdesk.complaints.vocabulary import Action
 from complaintdesk.kernel.errors import InvalidInput

@@ -16,7 +16,7 @@ from complaintdesk.complaints import decisions_api, publication_api
 from complaintdesk.complaints.tables import ComplaintRow
 from complaintdesk.complaints.vocabulary import IllegalTransition
 from complaintdesk.evaluation import api as evaluation_api
-from complaintdesk.http import pages
+from complaintdesk.http import site
 from complaintdesk.http.errors import STATUS_BY_ERROR
 from complaintdesk.intake import api as intake_api
 from complaintdesk.intake import public_api
@@ -95,7 +95,7 @@ def create_app(container: Container | None = None) -> FastAPI:
 
     for router in API_ROUTERS:
         app.include_router(router)
-    pages.mount(app)
+    site.mount(app)
     return app
 
 

@@ -20,7 +20,7 @@ from complaintdesk.http.deps import ContainerDep, UowDep
 from complaintdesk.http.rendering import render
 from complaintdesk.intake import attachments
 from complaintdesk.intake import service as intake
-from complaintdesk.intake.public_api import public_status
+from complaintdesk.intake.status import public_status
 from complaintdesk.kernel.errors import DomainError, InvalidInput, NotFound
 
 router = APIRouter(prefix="/public", tags=["public pages 公众页面"], include_in_schema=False)

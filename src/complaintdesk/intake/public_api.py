@@ -5,47 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
-from sqlalchemy import select
 
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import service as svc
-from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.complaints.views import complainant_from
 from complaintdesk.complaints.vocabulary import (
-    ACTION_LABELS,
-    STATUS_LABELS,
-    Action,
     Channel,
-    Status,
 )
 from complaintdesk.http.deps import ContainerDep, UowDep
 from complaintdesk.intake import service as intake
+from complaintdesk.intake.status import public_status
 
 router = APIRouter(prefix="/api/v1/public", tags=["public 公众"])
-
-# Steps a complainant sees; internal notes, returns and identity reveals stay inside.
-PUBLIC_ACTIONS = frozenset(
-    {
-        Action.FILE,
-        Action.ACCEPT,
-        Action.REJECT,
-        Action.HAND_OVER,
-        Action.RESOLVE_AT_INTAKE,
-        Action.DISPATCH,
-        Action.RECEIVE,
-        Action.APPROVE_EXTENSION,
-        Action.REPLY,
-        Action.RECORD_CALLBACK,
-        Action.REOPEN,
-        Action.CLOSE,
-        Action.APPEAL,
-        Action.FILE_APPEAL,
-    }
-)
-# Whose words the complainant may read: the reply and the explanations meant for them.
-PUBLIC_REASONS = frozenset(
-    {Action.REJECT, Action.HAND_OVER, Action.RESOLVE_AT_INTAKE, Action.REPLY, Action.APPEAL}
-)
 
 
 @router.post("/complaints", status_code=201, summary="公众投诉（无需登录）/ file without sign-in")
@@ -86,38 +57,6 @@ def file_public(
         response.status_code = 200
     # The repeat link is for staff; the public answer stays the same either way.
     return {"tracking_no": result.tracking_no, "query_code": result.query_code}
-
-
-def public_status(uow: Any, row: ComplaintRow) -> dict[str, Any]:
-    events = uow.session.scalars(
-        select(ComplaintEventRow)
-        .where(ComplaintEventRow.complaint_id == row.id)
-        .order_by(ComplaintEventRow.id)
-    )
-    steps = []
-    for e in events:
-        action = Action(e.action)
-        if action not in PUBLIC_ACTIONS:
-            continue
-        steps.append(
-            {
-                "at": e.at,
-                "action": action.value,
-                "label": ACTION_LABELS[action],
-                "message": e.reason if action in PUBLIC_REASONS else "",
-            }
-        )
-    zh, en = STATUS_LABELS[Status(row.status)]
-    return {
-        "tracking_no": row.tracking_no,
-        "status": row.status,
-        "status_label": zh,
-        "status_label_en": en,
-        "title": row.title,
-        "received_at": row.received_at,
-        "due_at": row.due_at,
-        "steps": steps,
-    }
 
 
 @router.post("/status", summary="查询办理进度 / check progress")

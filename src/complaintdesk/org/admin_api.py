@@ -8,16 +8,10 @@ from fastapi import APIRouter
 
 from complaintdesk.complaints import schemas_decisions as h
 from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
-from complaintdesk.kernel.errors import PermissionDenied
 from complaintdesk.org import auth
-from complaintdesk.org.model import Actor, Role
+from complaintdesk.org.auth import require_role
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin 管理"])
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    if not (actor.is_admin or actor.roles & set(roles)):
-        raise PermissionDenied("仅限管理员 / administrators only")
 
 
 @router.post("/users", status_code=201, summary="新建用户 / create a user")

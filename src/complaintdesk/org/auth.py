@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
-from complaintdesk.kernel.errors import DomainError, InvalidInput
+from complaintdesk.kernel.errors import DomainError, InvalidInput, PermissionDenied
 from complaintdesk.org.model import Actor, Role
 from complaintdesk.org.tables import ApiTokenRow, UnitRow, UserRow
 
@@ -242,3 +242,9 @@ def register_user(
     )
     uow.commit()
     return user
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Admins, or one of ``roles``; anyone else is refused."""
+    if not (actor.is_admin or actor.roles & set(roles)):
+        raise PermissionDenied("仅限管理员 / administrators only")
