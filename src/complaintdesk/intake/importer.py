@@ -42,6 +42,8 @@ from complaintdesk.intake import repeats
 from complaintdesk.io.tables import Table, detect_encoding, read_table
 from complaintdesk.kernel.errors import InvalidInput
 from complaintdesk.kernel.text import MAX_TEXT_CHARS, clean_text
+from complaintdesk.org.model import Unit
+from complaintdesk.org.repository import unit_from_row
 from complaintdesk.org.tables import UnitRow
 
 BATCH = 5000
@@ -319,20 +321,16 @@ def write_error_report(path: Path, errors: list[RowError]) -> None:
             writer.writerow([e.row, e.ref or "", e.reason])
 
 
-def _owner(session: Any, unit_id: int | None) -> UnitRow:
-    if unit_id is not None:
-        unit = session.get(UnitRow, unit_id)
-    else:
-        unit = session.scalar(
-            select(UnitRow)
-            .where(UnitRow.parent_id.is_(None), UnitRow.kind == "centre")
-            .order_by(UnitRow.id)
-        )
-    if unit is None:
+def _owner(uow: Any, unit_id: int | None) -> Unit:
+    """The receiving unit: the one asked for, else the default centre (its one lookup)."""
+    if unit_id is None:
+        return cast(Unit, uow.units.default_centre())
+    row = uow.session.get(UnitRow, unit_id)
+    if row is None:
         raise InvalidInput(
             "未找到受理单位，请先建立组织架构 / no receiving unit; load the org tree"
         )
-    return unit
+    return unit_from_row(row)
 
 
 def import_rows(
@@ -361,7 +359,7 @@ def import_rows(
         container.uow() as uow,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as pool,
     ):
-        owner = _owner(uow.session, options.owner_unit_id)
+        owner = _owner(uow, options.owner_unit_id)
         writer = _BatchWriter(uow, container, owner, now)
 
         def store(batch: list[Prepared]) -> None:
@@ -585,7 +583,7 @@ _EVENT_COLUMNS = (
 class _BatchWriter:
     """Writes batches of prepared rows: complainants, complaints and events."""
 
-    def __init__(self, uow: Any, container: Container, owner: UnitRow, now: datetime) -> None:
+    def __init__(self, uow: Any, container: Container, owner: Unit, now: datetime) -> None:
         self.uow = uow
         self.session = uow.session
         self.store = _Store(uow.session)
@@ -735,18 +733,17 @@ class _BatchWriter:
         report.repeats += len(matches)
 
     def _repeats(self, fresh: list[Prepared]) -> dict[int, _Match | _InBatch]:
-        """Index in ``fresh`` → the original it repeats (stored, or earlier in the batch)."""
-        users = {r.user for r in fresh if r.user}
-        phones = {r.phone for r in fresh if r.phone}
-        if not users and not phones:
+        """Index in ``fresh`` → the original it repeats (stored, or earlier in the batch).
+
+        The filing rule (:mod:`complaintdesk.intake.repeats`: the same contact keys, the same
+        window, candidates and threshold), applied to a whole batch with two queries.
+        """
+        row_keys = [repeats.contact_keys(repeats.contact(r.phone, r.email, r.user)) for r in fresh]
+        wanted = repeats.key_values(key for keys in row_keys for key in keys)
+        if not wanted:
             return {}
         earliest = min(r.received_at for r in fresh) - repeats.REPEAT_WINDOW
         latest = max(r.received_at for r in fresh)
-        contact = []
-        if users:
-            contact.append(self.store.among(ComplainantRow.external_user, users))
-        if phones:
-            contact.append(self.store.among(ComplainantRow.phone, phones))
         # Two steps: the complainants with these contacts (few, often none: then the batch
         # only needs comparing with itself), then their complaints in the window by the
         # complainant_id index — rather than one join the planner may turn into a scan of
@@ -754,12 +751,23 @@ class _BatchWriter:
         people = {
             row.id: row
             for row in self.session.execute(
-                select(ComplainantRow.id, ComplainantRow.external_user, ComplainantRow.phone).where(
-                    or_(*contact)
+                select(
+                    ComplainantRow.id,
+                    ComplainantRow.phone,
+                    ComplainantRow.email,
+                    ComplainantRow.external_user,
+                ).where(
+                    or_(
+                        *(
+                            self.store.among(repeats.KEY_COLUMNS[kind], sorted(values))
+                            for kind, values in wanted.items()
+                        )
+                    )
                 )
             )
         }
-        stored: list[_Stored] = []
+        by_contact: dict[str, list[repeats.Candidate]] = {}
+        tracking: dict[int, str] = {}
         if people:
             rows = self.session.execute(
                 select(
@@ -779,75 +787,53 @@ class _BatchWriter:
             )
             for row in rows:
                 person = people[row.complainant_id]
-                stored.append(
-                    _Stored(
-                        row.id,
-                        row.tracking_no,
-                        row.repeat_of_id,
-                        row.content,
-                        row.received_at,
-                        person.external_user,
-                        person.phone,
+                tracking[row.id] = row.tracking_no
+                candidate = repeats.Candidate(
+                    row.received_at, (0, row.id), row.content, _Stored(row.id, row.repeat_of_id)
+                )
+                for key in repeats.stored_keys(person.phone, person.email, person.external_user):
+                    by_contact.setdefault(key, []).append(candidate)
+        found: dict[int, _Match | _InBatch] = {}
+        for i, r in enumerate(fresh):
+            keys = row_keys[i]
+            # one candidate once, however many of its keys it shares
+            pool = {c.rank: c for key in keys for c in by_contact.get(key, ())}
+            chosen = repeats.pick(r.content, r.received_at, pool.values())
+            if chosen is not None:
+                candidate, score = chosen
+                if isinstance(candidate.ref, _Stored):
+                    root = candidate.ref.repeat_of_id or candidate.ref.id
+                    found[i] = _Match(root, tracking.get(root, ""), score)
+                else:
+                    earlier = found.get(candidate.ref)
+                    found[i] = (
+                        _InBatch(candidate.ref, score)
+                        if earlier is None
+                        else _with_score(earlier, score)
+                    )
+            mine = repeats.Candidate(r.received_at, (1, i), r.content, i)
+            for key in keys:
+                by_contact.setdefault(key, []).append(mine)
+        # Roots older than the window: their tracking numbers in one more query.
+        missing = {m.original_id for m in found.values() if isinstance(m, _Match)} - set(tracking)
+        if missing:
+            tracking.update(
+                (row.id, row.tracking_no)
+                for row in self.session.execute(
+                    select(ComplaintRow.id, ComplaintRow.tracking_no).where(
+                        self.store.among(ComplaintRow.id, missing, BigInteger)
                     )
                 )
-        by_contact: dict[str, list[tuple[datetime, Any]]] = {}
-        for s in stored:
-            for key in (
-                f"u:{s.external_user}" if s.external_user else None,
-                f"p:{s.phone}" if s.phone else None,
-            ):
-                if key:
-                    by_contact.setdefault(key, []).append((s.received_at, s))
-        found: dict[int, _Match | _InBatch] = {}
-        earlier: dict[str, list[int]] = {}
-        for i, r in enumerate(fresh):
-            keys = [
-                k
-                for k in (f"u:{r.user}" if r.user else None, f"p:{r.phone}" if r.phone else None)
-                if k
-            ]
-            window = r.received_at - repeats.REPEAT_WINDOW
-            best: _Match | _InBatch | None = None
-            for key in keys:
-                for at, s in by_contact.get(key, ()):
-                    if window <= at <= r.received_at:
-                        score = repeats.similarity(r.content, s.content)
-                        if score >= repeats.NEAR_IDENTICAL and (
-                            best is None or score > best.similarity
-                        ):
-                            root = s.repeat_of_id or s.id
-                            best = _Match(root, self._tracking_of(root, s), score)
-                for j in earlier.get(key, ()):
-                    other = fresh[j]
-                    if window <= other.received_at <= r.received_at:
-                        score = repeats.similarity(r.content, other.content)
-                        if score >= repeats.NEAR_IDENTICAL and (
-                            best is None or score > best.similarity
-                        ):
-                            root_match = found.get(j)
-                            best = root_match if root_match is not None else _InBatch(j, score)
-                            best = _with_score(best, score)
-            if best is not None:
-                found[i] = best
-            for key in keys:
-                earlier.setdefault(key, []).append(i)
+            )
+            for i, m in found.items():
+                if isinstance(m, _Match) and m.original_id in missing:
+                    found[i] = _Match(m.original_id, tracking.get(m.original_id, ""), m.similarity)
         return found
-
-    def _tracking_of(self, root: int, candidate: Any) -> str:
-        if root == candidate.id:
-            return str(candidate.tracking_no)
-        value = self.session.scalar(select(ComplaintRow.tracking_no).where(ComplaintRow.id == root))
-        return str(value or "")
 
 
 class _Stored(NamedTuple):
     id: int
-    tracking_no: str
     repeat_of_id: int | None
-    content: str
-    received_at: datetime
-    external_user: str | None
-    phone: str | None
 
 
 @dataclass(frozen=True)

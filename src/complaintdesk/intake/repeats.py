@@ -7,10 +7,11 @@ complaint of its chain (``repeat_of_id``), so a chain's size is one COUNT.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -57,11 +58,54 @@ class RepeatMatch:
 def contact_of(person: NewComplainant | None) -> Contact:
     if person is None:
         return Contact()
+    return contact(person.phone, person.email, person.external_user)
+
+
+def contact(phone: str | None, email: str | None, external_user: str | None) -> Contact:
+    """A new complaint's contact as the rule compares it: trimmed, the e-mail lower-cased."""
     return Contact(
-        phone=_digits(person.phone),
-        email=(person.email or "").strip().lower() or None,
-        external_user=(person.external_user or "").strip() or None,
+        phone=_digits(phone),
+        email=(email or "").strip().lower() or None,
+        external_user=(external_user or "").strip() or None,
     )
+
+
+# The one notion of "same contact": a key per contact field, and the stored column (as the
+# database computes it) a key is compared with. Filing and bulk import both select stored
+# complainants through these columns and match through these keys.
+_PHONE, _EMAIL, _USER = "p", "e", "u"
+KEY_COLUMNS: dict[str, Any] = {
+    _PHONE: ComplainantRow.phone,
+    _EMAIL: func.lower(ComplainantRow.email),
+    _USER: ComplainantRow.external_user,
+}
+
+
+def contact_keys(contact: Contact) -> list[str]:
+    """``p:<phone>``, ``e:<e-mail>``, ``u:<user id>`` for the fields the contact has."""
+    keys = []
+    if contact.phone:
+        keys.append(f"{_PHONE}:{contact.phone}")
+    if contact.email:
+        keys.append(f"{_EMAIL}:{contact.email}")
+    if contact.external_user:
+        keys.append(f"{_USER}:{contact.external_user}")
+    return keys
+
+
+def stored_keys(phone: str | None, email: str | None, external_user: str | None) -> list[str]:
+    """The keys of a stored complainant: its columns as :data:`KEY_COLUMNS` evaluates them."""
+    lowered = (email or "").lower() or None
+    return contact_keys(Contact(phone or None, lowered, external_user or None))
+
+
+def key_values(keys: Iterable[str]) -> dict[str, set[str]]:
+    """Keys grouped by field: ``{"p": {phones}, "e": {e-mails}, "u": {user ids}}``."""
+    grouped: dict[str, set[str]] = {}
+    for key in keys:
+        kind, _, value = key.partition(":")
+        grouped.setdefault(kind, set()).add(value)
+    return grouped
 
 
 def _digits(phone: str | None) -> str | None:
@@ -97,25 +141,52 @@ def similarity(a: str, b: str) -> float:
     return len(sa & sb) / len(sa | sb)
 
 
+class Candidate(NamedTuple):
+    """An earlier complaint of the same contact, as the rule sees it."""
+
+    received_at: datetime
+    rank: tuple[int, int]  # ties of received_at: the higher rank is the more recent
+    content: str
+    ref: Any  # the caller's handle on it
+
+
+def pick(
+    content: str, received_at: datetime, candidates: Iterable[Candidate]
+) -> tuple[Candidate, float] | None:
+    """The rule: of the same contact's complaints in the window before ``received_at``, the
+    ``_CANDIDATES`` most recent are compared; the most similar at or above ``NEAR_IDENTICAL``
+    wins, the more recent on a tie."""
+    earliest = received_at - REPEAT_WINDOW
+    recent = sorted(
+        (c for c in candidates if earliest <= c.received_at <= received_at),
+        key=lambda c: (c.received_at, c.rank),
+        reverse=True,
+    )
+    best: tuple[Candidate, float] | None = None
+    for candidate in recent[:_CANDIDATES]:
+        score = similarity(content, candidate.content)
+        if score >= NEAR_IDENTICAL and (best is None or score > best[1]):
+            best = (candidate, score)
+    return best
+
+
 def find_repeat(
     session: Session, contact: Contact, content: str, received_at: datetime
 ) -> RepeatMatch | None:
-    """The original this complaint repeats, if any (most similar recent candidate wins)."""
-    if contact.empty:
+    """The original this complaint repeats, if any (see :func:`pick`), at its chain's root."""
+    keys = contact_keys(contact)
+    if not keys:
         return None
-    same_contact = []
-    if contact.phone:
-        same_contact.append(ComplainantRow.phone == contact.phone)
-    if contact.email:
-        same_contact.append(func.lower(ComplainantRow.email) == contact.email)
-    if contact.external_user:
-        same_contact.append(ComplainantRow.external_user == contact.external_user)
+    same_contact = [
+        KEY_COLUMNS[kind].in_(sorted(values)) for kind, values in key_values(keys).items()
+    ]
     rows = session.execute(
         select(
             ComplaintRow.id,
             ComplaintRow.tracking_no,
             ComplaintRow.repeat_of_id,
             ComplaintRow.content,
+            ComplaintRow.received_at,
         )
         .join(ComplainantRow, ComplainantRow.id == ComplaintRow.complainant_id)
         .where(
@@ -126,34 +197,20 @@ def find_repeat(
         .order_by(ComplaintRow.received_at.desc(), ComplaintRow.id.desc())
         .limit(_CANDIDATES)
     ).all()
-    return best_match(
-        content, [(r.id, r.tracking_no, r.repeat_of_id, r.content) for r in rows], session
+    chosen = pick(
+        content,
+        received_at,
+        (Candidate(r.received_at, (0, r.id), r.content, r) for r in rows),
     )
-
-
-def best_match(
-    content: str,
-    candidates: list[tuple[int, str, int | None, str]],
-    session: Session | None = None,
-    roots: dict[int, str] | None = None,
-) -> RepeatMatch | None:
-    """Pick the most similar candidate at or above the threshold and point at its chain's root."""
-    best: tuple[float, int, str, int | None] | None = None
-    for cid, tracking_no, repeat_of, text in candidates:
-        score = similarity(content, text)
-        if score >= NEAR_IDENTICAL and (best is None or score > best[0]):
-            best = (score, cid, tracking_no, repeat_of)
-    if best is None:
+    if chosen is None:
         return None
-    score, cid, tracking_no, repeat_of = best
-    if repeat_of is None:
-        return RepeatMatch(cid, tracking_no, score)
-    root_no = (roots or {}).get(repeat_of)
-    if root_no is None and session is not None:
-        root_no = session.scalar(
-            select(ComplaintRow.tracking_no).where(ComplaintRow.id == repeat_of)
-        )
-    return RepeatMatch(repeat_of, root_no or "", score)
+    row, score = chosen[0].ref, chosen[1]
+    if row.repeat_of_id is None:
+        return RepeatMatch(row.id, row.tracking_no, score)
+    root_no = session.scalar(
+        select(ComplaintRow.tracking_no).where(ComplaintRow.id == row.repeat_of_id)
+    )
+    return RepeatMatch(row.repeat_of_id, root_no or "", score)
 
 
 def link_event(match: RepeatMatch, now: datetime, actor_id: int | None) -> Event:
