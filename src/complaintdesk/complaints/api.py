@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from complaintdesk.complaints import schemas as s
@@ -15,7 +15,7 @@ from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
 from complaintdesk.complaints.views import _view, _view_if_visible, file_command
 from complaintdesk.complaints.vocabulary import Action, Status
-from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, IdempotencyHeader, UowDep
 from complaintdesk.intake import service as intake
 from complaintdesk.kernel.errors import InvalidInput
 
@@ -29,13 +29,7 @@ def file_complaint(
     uow: UowDep,
     container: ContainerDep,
     response: Response,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="重试时携带同一值不会重复登记 / a retry with the same value files nothing",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyHeader = None,
 ) -> s.FiledOut:
     result = intake.register_in(
         container,

@@ -12,19 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from complaintdesk.kernel.figures import ratio
-
-
-def _require_counts(**counts: int) -> None:
-    for name, value in counts.items():
-        if value < 0:
-            raise ValueError(f"计数不能为负 / {name} must not be negative")
-
-
-def _require_within(part: str, part_value: int, whole: str, whole_value: int) -> None:
-    if part_value > whole_value:
-        raise ValueError(f"{part} 不能大于 {whole} / {part} cannot exceed {whole}")
-
+from complaintdesk.kernel.figures import ratio, require_counts, require_within
 
 # --- hotline (12345) ------------------------------------------------------------------------
 
@@ -43,12 +31,12 @@ class HotlineCounts:
     repeat: int = 0  # received complaints linked to an earlier one on the same matter (重复投诉)
 
     def __post_init__(self) -> None:
-        _require_counts(**vars(self))
-        _require_within("responded", self.responded, "received", self.received)
-        _require_within("closed_on_time", self.closed_on_time, "closed", self.closed)
-        _require_within("resolved", self.resolved, "closed", self.closed)
-        _require_within("satisfied", self.satisfied, "rated", self.rated)
-        _require_within("repeat", self.repeat, "received", self.received)
+        require_counts(**vars(self))
+        require_within("responded", self.responded, "received", self.received)
+        require_within("closed_on_time", self.closed_on_time, "closed", self.closed)
+        require_within("resolved", self.resolved, "closed", self.closed)
+        require_within("satisfied", self.satisfied, "rated", self.rated)
+        require_within("repeat", self.repeat, "received", self.received)
 
 
 @dataclass(frozen=True)

@@ -42,3 +42,12 @@ def current_actor(
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+# The client's key for a filing: a retry with the same value files nothing new.
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="重试时携带同一值，不会重复登记 / the same value on a retry files nothing new",
+    ),
+]

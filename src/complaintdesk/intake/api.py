@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,7 @@ from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints.queries import ComplaintQueries
 from complaintdesk.complaints.views import file_command
 from complaintdesk.complaints.vocabulary import Action, Channel
-from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, IdempotencyHeader, UowDep
 from complaintdesk.intake import attachments, importer, repeats
 from complaintdesk.intake import service as intake
 from complaintdesk.intake.tables import AttachmentRow
@@ -55,15 +55,6 @@ class RegisteredOut(BaseModel):
     )
     attachments: list[dict[str, Any]]
     replayed: bool = Field(description="同一 Idempotency-Key 的重放 / replay of an earlier request")
-
-
-IdempotencyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="重试时携带同一值，不会重复登记 / the same value on a retry files nothing new",
-    ),
-]
 
 
 def registered_out(result: intake.Registered) -> RegisteredOut:

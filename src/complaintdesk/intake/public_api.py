@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import service as svc
@@ -12,7 +12,7 @@ from complaintdesk.complaints.views import complainant_from
 from complaintdesk.complaints.vocabulary import (
     Channel,
 )
-from complaintdesk.http.deps import ContainerDep, UowDep
+from complaintdesk.http.deps import ContainerDep, IdempotencyHeader, UowDep
 from complaintdesk.intake import service as intake
 from complaintdesk.intake.status import public_status
 
@@ -25,13 +25,7 @@ def file_public(
     uow: UowDep,
     container: ContainerDep,
     response: Response,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="重试时携带同一值，不会重复登记 / a retry files nothing new",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyHeader = None,
 ) -> dict[str, Any]:
     result = intake.register_in(
         container,

@@ -63,3 +63,15 @@ def competition_ranks(values: Sequence[Fraction], *, descending: bool = True) ->
         better = sum(1 for other in values if (other > value if descending else other < value))
         ranks.append(better + 1)
     return ranks
+
+
+def require_counts(**counts: int) -> None:
+    """Counts feed the KPI formulas: a negative one is a caller's mistake."""
+    for name, value in counts.items():
+        if value < 0:
+            raise ValueError(f"计数不能为负 / {name} must not be negative")
+
+
+def require_within(part: str, part_value: int, whole: str, whole_value: int) -> None:
+    if part_value > whole_value:
+        raise ValueError(f"{part} 不能大于 {whole} / {part} cannot exceed {whole}")

@@ -14,21 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from complaintdesk.kernel.figures import competition_ranks, ratio
+from complaintdesk.kernel.figures import competition_ranks, ratio, require_counts, require_within
 
 TEN_THOUSAND = 10_000
 BONUS_TOP_N = 6
-
-
-def _require_counts(**counts: int) -> None:
-    for name, value in counts.items():
-        if value < 0:
-            raise ValueError(f"计数不能为负 / {name} must not be negative")
-
-
-def _require_within(part: str, part_value: int, whole: str, whole_value: int) -> None:
-    if part_value > whole_value:
-        raise ValueError(f"{part} 不能大于 {whole} / {part} cannot exceed {whole}")
 
 
 # --- pre-processing (SPEC §7) ---------------------------------------------------------------
@@ -38,13 +27,13 @@ def preprocessing_success_rate(
     resolved_level_1: int, resolved_level_2: int, total_tickets: int
 ) -> Fraction | None:
     """省层面预处理成功率 = (resolved at level 1 + level 2) ÷ all complaint tickets."""
-    _require_counts(
+    require_counts(
         resolved_level_1=resolved_level_1,
         resolved_level_2=resolved_level_2,
         total_tickets=total_tickets,
     )
     resolved = resolved_level_1 + resolved_level_2
-    _require_within("resolved by pre-processing", resolved, "total_tickets", total_tickets)
+    require_within("resolved by pre-processing", resolved, "total_tickets", total_tickets)
     return ratio(resolved, total_tickets)
 
 
@@ -55,8 +44,8 @@ def dispatch_accuracy(network_quality_tickets: int, city_received_tickets: int) 
     all tickets received) and not in the numerator: it has not been shown to be network
     quality. Callers may report how many are pending; they never leave them out.
     """
-    _require_counts(network_quality=network_quality_tickets, city_received=city_received_tickets)
-    _require_within(
+    require_counts(network_quality=network_quality_tickets, city_received=city_received_tickets)
+    require_within(
         "network_quality", network_quality_tickets, "city_received", city_received_tickets
     )
     return ratio(network_quality_tickets, city_received_tickets)
@@ -80,10 +69,10 @@ class PreprocessingMetrics:
     branch_network_quality: int
 
     def __post_init__(self) -> None:
-        _require_counts(**vars(self))
-        _require_within("level1 + level2", self.level1 + self.level2, "total", self.total)
-        _require_within("branch_judged", self.branch_judged, "to_branch", self.to_branch)
-        _require_within(
+        require_counts(**vars(self))
+        require_within("level1 + level2", self.level1 + self.level2, "total", self.total)
+        require_within("branch_judged", self.branch_judged, "to_branch", self.to_branch)
+        require_within(
             "branch_network_quality",
             self.branch_network_quality,
             "branch_judged",
@@ -113,14 +102,14 @@ class PreprocessingMetrics:
 
 def complaints_per_10k_users(complaints: int, users: int, months: int = 1) -> Fraction | None:
     """万用户月均投诉率 = complaints ÷ months ÷ users × 10,000."""
-    _require_counts(complaints=complaints, users=users, months=months)
+    require_counts(complaints=complaints, users=users, months=months)
     return ratio(complaints * TEN_THOUSAND, users * months)
 
 
 def network_optimisation_share(solved_by_optimisation: int, complaints: int) -> Fraction | None:
     """网优手段解决率 = complaints solved by network optimisation ÷ complaints handled."""
-    _require_counts(solved_by_optimisation=solved_by_optimisation, complaints=complaints)
-    _require_within("solved_by_optimisation", solved_by_optimisation, "complaints", complaints)
+    require_counts(solved_by_optimisation=solved_by_optimisation, complaints=complaints)
+    require_within("solved_by_optimisation", solved_by_optimisation, "complaints", complaints)
     return ratio(solved_by_optimisation, complaints)
 
 
@@ -132,9 +121,9 @@ def branch_resolution_rate(
     A failure confirmed at the callback ("not improved / not solved", and true) is not a
     resolution (source 1.3 (4)).
     """
-    _require_counts(resolved=resolved, callback_failures=callback_failures, complaints=complaints)
-    _require_within("callback_failures", callback_failures, "resolved", resolved)
-    _require_within("resolved", resolved, "complaints", complaints)
+    require_counts(resolved=resolved, callback_failures=callback_failures, complaints=complaints)
+    require_within("callback_failures", callback_failures, "resolved", resolved)
+    require_within("resolved", resolved, "complaints", complaints)
     return ratio(resolved - callback_failures, complaints)
 
 
@@ -150,18 +139,18 @@ class BranchMonth:
     callback_failures: int = 0  # callback: "not improved / not solved" and confirmed true
 
     def __post_init__(self) -> None:
-        _require_counts(
+        require_counts(
             users=self.users,
             complaints=self.complaints,
             resolved=self.resolved,
             solved_by_optimisation=self.solved_by_optimisation,
             callback_failures=self.callback_failures,
         )
-        _require_within("resolved", self.resolved, "complaints", self.complaints)
-        _require_within(
+        require_within("resolved", self.resolved, "complaints", self.complaints)
+        require_within(
             "solved_by_optimisation", self.solved_by_optimisation, "resolved", self.resolved
         )
-        _require_within("callback_failures", self.callback_failures, "resolved", self.resolved)
+        require_within("callback_failures", self.callback_failures, "resolved", self.resolved)
 
     @property
     def complaints_per_10k(self) -> Fraction | None:
