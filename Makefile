@@ -34,8 +34,9 @@ services: ## start PostgreSQL if it is not running (the test suite needs it)
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
 
-browser-deps: ## install headless Chromium for the browser tests (Debian)
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+browser-deps: ## install headless Chromium and the CJK fonts for the browser tests (Debian)
+	@(command -v chromium >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1) || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
 mail-deps: ## install dovecot for the IMAP intake tests (Debian)
 	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)

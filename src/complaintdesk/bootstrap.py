@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
+from typing import TypedDict
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,13 @@ from complaintdesk.kernel.time import Clock, SystemClock
 from complaintdesk.triage.facade import Triage, build_triage
 
 
+class Timing(TypedDict):
+    """The present moment and the working calendar, as every use case takes them."""
+
+    now: datetime
+    calendar: WorkingCalendar
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -29,6 +37,10 @@ class Container:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory)
+
+    def timing(self) -> Timing:
+        """`now` and `calendar` for a use case: `perform(..., **container.timing())`."""
+        return {"now": self.clock.now(), "calendar": self.calendar}
 
     @cached_property
     def triage(self) -> Triage:

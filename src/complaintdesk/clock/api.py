@@ -7,7 +7,7 @@ from pydantic import Field
 
 from complaintdesk.clock.sweep import supervise_by_hand
 from complaintdesk.complaints import schemas as s
-from complaintdesk.complaints.views import _view_if_visible
+from complaintdesk.complaints.views import action_out
 from complaintdesk.complaints.vocabulary import Action
 from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
 
@@ -32,16 +32,10 @@ def _supervision_route(action: Action, path: str, summary: str) -> None:
             complaint_id,
             action,
             reason=body.reason,
-            now=container.clock.now(),
-            calendar=container.calendar,
+            **container.timing(),
             expected_version=body.expected_version,
         )
-        return s.ActionOut(
-            id=complaint_id,
-            status=complaint.status.value,
-            version=complaint.version,
-            complaint=_view_if_visible(uow, container, actor, complaint_id),
-        )
+        return action_out(uow, container, actor, complaint)
 
     endpoint.__name__ = f"complaint_{action.value}"
     router.add_api_route(

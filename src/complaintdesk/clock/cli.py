@@ -121,8 +121,7 @@ def load(
             container.session_factory,
             entries,
             source=file.name,
-            now=container.clock.now(),
-            calendar=container.calendar,
+            **container.timing(),
         )
     except SQLAlchemyError as exc:
         raise _fail(

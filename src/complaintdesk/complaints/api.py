@@ -13,7 +13,7 @@ from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.actions import ACTION_ROUTES
 from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
-from complaintdesk.complaints.views import _view, _view_if_visible, file_command
+from complaintdesk.complaints.views import _view, _view_if_visible, action_out, file_command
 from complaintdesk.complaints.vocabulary import Action, Status
 from complaintdesk.http.deps import ActorDep, ContainerDep, IdempotencyHeader, UowDep
 from complaintdesk.intake import service as intake
@@ -144,8 +144,7 @@ def appeal(
         complaint_id,
         reason=body.reason,
         actor=actor,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
     )
     return s.FiledOut(
         id=filed.id,
@@ -182,16 +181,10 @@ def _action_route(action: Action, path: str, body_type: type[BaseModel], summary
             actor,
             complaint_id,
             command_for(action, params),
-            now=container.clock.now(),
-            calendar=container.calendar,
+            **container.timing(),
             expected_version=body.expected_version,  # type: ignore[attr-defined]
         )
-        return s.ActionOut(
-            id=complaint_id,
-            status=complaint.status.value,
-            version=complaint.version,
-            complaint=_view_if_visible(uow, container, actor, complaint_id),
-        )
+        return action_out(uow, container, actor, complaint)
 
     endpoint.__name__ = f"complaint_{action.value}"
     # Annotations are strings under `from __future__ import annotations`; the body type

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import schemas_decisions as h
-from complaintdesk.complaints.views import _view_if_visible
+from complaintdesk.complaints.views import _view_if_visible, action_out
 from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
 from complaintdesk.kernel.errors import NotFound
 
@@ -31,16 +31,10 @@ def sign_off(
         mode=body.mode,
         unit_id=body.unit_id,
         opinion=body.opinion,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
         expected_version=body.expected_version,
     )
-    return s.ActionOut(
-        id=complaint_id,
-        status=complaint.status.value,
-        version=complaint.version,
-        complaint=_view_if_visible(uow, container, actor, complaint_id),
-    )
+    return action_out(uow, container, actor, complaint)
 
 
 @router.post(
@@ -56,8 +50,7 @@ def take_over(
         actor,
         complaint_id,
         reason=body.reason,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
         expected_version=body.expected_version,
     )
     view = _view_if_visible(uow, container, actor, complaint_id)

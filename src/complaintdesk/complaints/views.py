@@ -6,6 +6,7 @@ from typing import Any
 
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import service as svc
+from complaintdesk.complaints.model import Complaint
 from complaintdesk.complaints.queries import ComplaintQueries
 from complaintdesk.complaints.repository import NewComplainant
 from complaintdesk.kernel.errors import NotFound
@@ -58,3 +59,15 @@ def _view_if_visible(
         return _view(uow, container, actor, complaint_id)
     except NotFound:
         return None
+
+
+def action_out(uow: Any, container: Any, actor: Actor, complaint: Complaint) -> s.ActionOut:
+    """The answer to an action: the new status and version, and the complaint as the actor
+    may now see it (None when it left the actor's jurisdiction)."""
+    assert complaint.id is not None
+    return s.ActionOut(
+        id=complaint.id,
+        status=complaint.status.value,
+        version=complaint.version,
+        complaint=_view_if_visible(uow, container, actor, complaint.id),
+    )

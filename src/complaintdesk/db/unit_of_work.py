@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from complaintdesk.complaints.repository import ComplaintRepository
@@ -21,12 +19,7 @@ class SqlUnitOfWork:
         self.users = UserRepository(self.session)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         # Anything not committed explicitly is rolled back: nothing is half-stored.
         self.session.rollback()
         self.session.close()

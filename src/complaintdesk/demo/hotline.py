@@ -155,8 +155,7 @@ def build_org(uow: SqlUnitOfWork) -> dict[str, Unit]:
 def build_users(uow: SqlUnitOfWork, units: dict[str, Unit]) -> int:
     if uow.users.by_username("admin") is not None:
         return 0
-    shared_hash = auth.hash_password(DEMO_PASSWORD)  # argon2 is slow on purpose: hash once
-    specs: list[tuple[str, str, set[Role], str]] = [
+    specs: list[UserSpec] = [
         (name, display, roles, "centre") for name, display, roles in CENTRE_USERS
     ]
     for code in LABEL_TO_BUREAU.values():
@@ -172,6 +171,16 @@ def build_users(uow: SqlUnitOfWork, units: dict[str, Unit]) -> int:
                 code,
             )
         )
+    create_users(uow, specs, units)
+    return len(specs)
+
+
+UserSpec = tuple[str, str, set[Role], str]  # username, display name, roles, unit code
+
+
+def create_users(uow: SqlUnitOfWork, specs: list[UserSpec], units: dict[str, Unit]) -> None:
+    """Demo accounts, all with the demo password (argon2 is slow on purpose: hashed once)."""
+    shared_hash = auth.hash_password(DEMO_PASSWORD)
     for username, display, roles, unit_code in specs:
         auth.create_user(
             uow,
@@ -181,7 +190,6 @@ def build_users(uow: SqlUnitOfWork, units: dict[str, Unit]) -> int:
             roles=roles,
             unit_id=units[unit_code].id,
         )
-    return len(specs)
 
 
 def _actor(uow: SqlUnitOfWork, username: str) -> Actor:

@@ -25,7 +25,7 @@ from complaintdesk.complaints.repository import NewComplainant
 from complaintdesk.complaints.tables import ComplaintRow
 from complaintdesk.complaints.vocabulary import Action, Channel
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
-from complaintdesk.demo.hotline import DEMO_PASSWORD
+from complaintdesk.demo.hotline import UserSpec, create_users
 from complaintdesk.org import auth
 from complaintdesk.org.model import Actor, Role, Unit, UnitKind, UnitLevel
 from complaintdesk.telecom import importers
@@ -36,7 +36,7 @@ from complaintdesk.telecom.lookups import HttpAccountLookups
 from complaintdesk.telecom.standin import parse_states, running
 
 BRANCHES = [("a", "A市"), ("b", "B市"), ("e", "E市")]
-USERS = [
+USERS: list[UserSpec] = [
     ("tc-operator", "省客服中心话务员 孙丽", {Role.INTAKE_OPERATOR}, "tc-province"),
     ("tc-support", "省客户支撑中心值班长 周航", {Role.DISPATCHER, Role.LEADER}, "tc-province"),
     ("tc-callback", "省客服中心回访员 钱敏", {Role.CALLBACK_AUDITOR}, "tc-province"),
@@ -66,16 +66,7 @@ def build_telecom_org(uow: SqlUnitOfWork) -> dict[str, Unit]:
             )
     units = {u.code: u for u in uow.units.subtree(root)}
     if uow.users.by_username("tc-operator") is None:
-        shared_hash = auth.hash_password(DEMO_PASSWORD)
-        for username, display, roles, unit_code in USERS:
-            auth.create_user(
-                uow,
-                username=username,
-                display_name=display,
-                password_hash=shared_hash,
-                roles=roles,
-                unit_id=units[unit_code].id,
-            )
+        create_users(uow, USERS, units)
     return units
 
 

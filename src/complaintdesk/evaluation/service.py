@@ -279,6 +279,17 @@ def _visible_units(uow: SqlUnitOfWork, actor: Actor) -> dict[int, UnitRow]:
     return {r.id: r for r in rows if actor.sees(r.path)}
 
 
+def _entry_head(row: AssessmentRow | RectificationRow, unit: UnitRow) -> dict[str, Any]:
+    """The columns every month entry opens with: which entry, of which unit, for when."""
+    return {
+        "id": row.id,
+        "unit_id": row.unit_id,
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "period": row.period,
+    }
+
+
 def list_assessments(uow: SqlUnitOfWork, actor: Actor, period: Period) -> list[dict[str, Any]]:
     require_reader(actor)
     units = _visible_units(uow, actor)
@@ -287,11 +298,7 @@ def list_assessments(uow: SqlUnitOfWork, actor: Actor, period: Period) -> list[d
     )
     return [
         {
-            "id": r.id,
-            "unit_id": r.unit_id,
-            "unit_code": units[r.unit_id].code,
-            "unit_name": units[r.unit_id].name,
-            "period": r.period,
+            **_entry_head(r, units[r.unit_id]),
             "method": r.method,
             "method_label": METHOD_LABELS[Method(r.method)],
             **{g.value: getattr(r, g.value) for g in Grade},
@@ -315,11 +322,7 @@ def list_rectifications(uow: SqlUnitOfWork, actor: Actor, period: Period) -> lis
     )
     return [
         {
-            "id": r.id,
-            "unit_id": r.unit_id,
-            "unit_code": units[r.unit_id].code,
-            "unit_name": units[r.unit_id].name,
-            "period": r.period,
+            **_entry_head(r, units[r.unit_id]),
             "kind": r.kind,
             "kind_label": KIND_LABELS[RectificationKind(r.kind)],
             "complaint_id": r.complaint_id,

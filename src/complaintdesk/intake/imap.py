@@ -10,7 +10,6 @@ import contextlib
 import imaplib
 import ssl as ssl_lib
 from collections.abc import Iterator
-from types import TracebackType
 
 
 class MailboxError(Exception):
@@ -58,12 +57,7 @@ class ImapMailbox:
             raise MailboxError(f"邮箱文件夹不存在 / no mailbox {self.mailbox!r}")
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._close()
 
     def _close(self) -> None:

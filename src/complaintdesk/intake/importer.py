@@ -770,14 +770,7 @@ class _BatchWriter:
         tracking: dict[int, str] = {}
         if people:
             rows = self.session.execute(
-                select(
-                    ComplaintRow.id,
-                    ComplaintRow.tracking_no,
-                    ComplaintRow.repeat_of_id,
-                    ComplaintRow.content,
-                    ComplaintRow.received_at,
-                    ComplaintRow.complainant_id,
-                )
+                select(*repeats.CANDIDATE_COLUMNS, ComplaintRow.complainant_id)
                 .where(
                     self.store.among(ComplaintRow.complainant_id, people, BigInteger),
                     ComplaintRow.received_at >= earliest,

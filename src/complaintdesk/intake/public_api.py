@@ -67,7 +67,6 @@ def public_appeal(body: s.PublicAppealIn, uow: UowDep, container: ContainerDep) 
         row.id,
         reason=body.reason,
         actor=None,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
     )
     return {"tracking_no": filed.tracking_no, "query_code": filed.query_code}

@@ -170,6 +170,16 @@ def pick(
     return best
 
 
+# What a stored complaint is judged on as a possible original, and how it is named.
+CANDIDATE_COLUMNS = (
+    ComplaintRow.id,
+    ComplaintRow.tracking_no,
+    ComplaintRow.repeat_of_id,
+    ComplaintRow.content,
+    ComplaintRow.received_at,
+)
+
+
 def find_repeat(
     session: Session, contact: Contact, content: str, received_at: datetime
 ) -> RepeatMatch | None:
@@ -181,13 +191,7 @@ def find_repeat(
         KEY_COLUMNS[kind].in_(sorted(values)) for kind, values in key_values(keys).items()
     ]
     rows = session.execute(
-        select(
-            ComplaintRow.id,
-            ComplaintRow.tracking_no,
-            ComplaintRow.repeat_of_id,
-            ComplaintRow.content,
-            ComplaintRow.received_at,
-        )
+        select(*CANDIDATE_COLUMNS)
         .join(ComplainantRow, ComplainantRow.id == ComplaintRow.complainant_id)
         .where(
             or_(*same_contact),

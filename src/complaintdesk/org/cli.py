@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from complaintdesk.kernel.errors import DomainError
+
+if TYPE_CHECKING:
+    from complaintdesk.db.unit_of_work import SqlUnitOfWork
+
+T = TypeVar("T")
 
 app = typer.Typer(help="工作人员账号 / staff user accounts", no_args_is_help=True)
 
@@ -20,9 +27,17 @@ def _password(given: str | None) -> str:
     return value
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"错误 / error: {exc}", err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
+def _run(work: Callable[[SqlUnitOfWork, datetime], T]) -> T:
+    """Run `work` in one unit of work; a refused change exits 2 with its bilingual message."""
+    from complaintdesk.bootstrap import bootstrap
+
+    container = bootstrap()
+    try:
+        with container.uow() as uow:
+            return work(uow, container.clock.now())
+    except DomainError as exc:
+        typer.echo(f"错误 / error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @app.command()
@@ -43,25 +58,22 @@ def create(
     ] = None,
 ) -> None:
     """Create a staff user. 新建工作人员账号。"""
-    from complaintdesk.bootstrap import bootstrap
     from complaintdesk.org import auth
 
-    container = bootstrap()
     secret = _password(password)
-    try:
-        with container.uow() as uow:
-            user = auth.register_user(
+    user_id = _run(
+        lambda uow, now: (
+            auth.register_user(
                 uow,
                 username=username,
                 display_name=display_name,
                 password=secret,
                 roles=roles.split(","),
                 unit_code_or_id=unit,
-                now=container.clock.now(),
-            )
-            user_id = user.id
-    except DomainError as exc:
-        raise _fail(exc) from None
+                now=now,
+            ).id
+        )
+    )
     typer.echo(f"已创建用户 / user created: {username} (id {user_id})")
 
 
@@ -73,29 +85,17 @@ def reset_password(
     ] = None,
 ) -> None:
     """Set a new password, lift a lock-out, sign out every session. 重置密码。"""
-    from complaintdesk.bootstrap import bootstrap
     from complaintdesk.org import auth
 
-    container = bootstrap()
     secret = _password(password)
-    try:
-        with container.uow() as uow:
-            auth.reset_password(uow, username, secret, now=container.clock.now())
-    except DomainError as exc:
-        raise _fail(exc) from None
+    _run(lambda uow, now: auth.reset_password(uow, username, secret, now=now))
     typer.echo(f"密码已重置 / password reset: {username}")
 
 
 @app.command()
 def disable(username: Annotated[str, typer.Argument(help="用户名 / username")]) -> None:
     """Disable an account; its sessions end at once. 停用账号。"""
-    from complaintdesk.bootstrap import bootstrap
     from complaintdesk.org import auth
 
-    container = bootstrap()
-    try:
-        with container.uow() as uow:
-            auth.disable_user(uow, username, now=container.clock.now())
-    except DomainError as exc:
-        raise _fail(exc) from None
+    _run(lambda uow, now: auth.disable_user(uow, username, now=now))
     typer.echo(f"账号已停用 / account disabled: {username}")

@@ -181,8 +181,7 @@ def file_telecom(
             occurred_at=_aware(body.occurred_at, "occurred_at"),
         ),
         actor=actor,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
     )
     return FiledTelecomOut(
         id=filed.id,
@@ -226,8 +225,7 @@ def confirm_level1(
         actor,
         complaint_id,
         finding=body.finding,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
         expected_version=body.expected_version,
     )
 
@@ -241,8 +239,7 @@ def escalate(
         actor,
         complaint_id,
         reason=body.reason,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
     )
 
 
@@ -264,8 +261,7 @@ def resolve_level2(
         cause=body.cause,
         resolution=body.resolution,
         sms=body.sms,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
         expected_version=body.expected_version,
     )
 
@@ -288,8 +284,7 @@ def dispatch_branch(
         unit_id=body.unit_id,
         summary=body.summary,
         note=body.note,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
         expected_version=body.expected_version,
     )
 
@@ -312,8 +307,7 @@ def branch_reply(
         reply=body.reply,
         channel=body.channel,
         network_quality=body.network_quality,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
         expected_version=body.expected_version,
     )
 
@@ -333,8 +327,7 @@ def review(
         complaint_id,
         note=body.note,
         improved=body.improved,
-        now=container.clock.now(),
-        calendar=container.calendar,
+        **container.timing(),
     )
 
 

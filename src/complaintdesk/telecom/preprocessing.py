@@ -16,7 +16,12 @@ from sqlalchemy import func, select
 
 from complaintdesk.clock import deadlines as sla
 from complaintdesk.complaints import service as svc
-from complaintdesk.complaints.commands import command_for
+from complaintdesk.complaints.commands import (
+    AddNote,
+    RecordNetworkReview,
+    ReplyToComplainant,
+    ResolveAtIntake,
+)
 from complaintdesk.complaints.queries import ComplaintQueries
 from complaintdesk.complaints.service import persist
 from complaintdesk.complaints.tables import ComplainantRow, ComplaintEventRow, ComplaintRow
@@ -286,7 +291,7 @@ def confirm_level1(
         uow,
         actor,
         complaint_id,
-        command_for(Action.RESOLVE_AT_INTAKE, {"resolution": chosen["explanation"], "level": 1}),
+        ResolveAtIntake(resolution=chosen["explanation"], level=1),
         now=now,
         calendar=calendar,
     )  # commits the SMS, the case and the event together
@@ -311,10 +316,7 @@ def escalate(
         uow,
         actor,
         complaint_id,
-        command_for(
-            Action.ADD_NOTE,
-            {"note": f"一级预处理结论不成立，转省客户支撑中心 / level 1 rejected: {reason}"},
-        ),
+        AddNote(note=f"一级预处理结论不成立，转省客户支撑中心 / level 1 rejected: {reason}"),
         now=now,
         calendar=calendar,
     )
@@ -357,7 +359,7 @@ def resolve_level2(
         uow,
         actor,
         complaint_id,
-        command_for(Action.RESOLVE_AT_INTAKE, {"resolution": resolution, "level": 2}),
+        ResolveAtIntake(resolution=resolution, level=2),
         now=now,
         calendar=calendar,
     )
@@ -447,9 +449,7 @@ def branch_reply(
         uow,
         actor,
         complaint_id,
-        command_for(
-            Action.REPLY, {"reply": reply, "channel": channel, "network_quality": network_quality}
-        ),
+        ReplyToComplainant(reply=reply, channel=channel, network_quality=network_quality),
         now=now,
         calendar=calendar,
         expected_version=expected_version,
@@ -521,7 +521,7 @@ def record_review(
         uow,
         actor,
         complaint_id,
-        command_for(Action.NETWORK_REVIEW, {"note": note, "improved": improved}),
+        RecordNetworkReview(note=note, improved=improved),
         now=now,
         calendar=calendar,
     )

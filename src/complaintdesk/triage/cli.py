@@ -103,6 +103,34 @@ def _load_model(path: Path) -> Any:
         ) from exc
 
 
+def _train_and_report(
+    texts: list[str], labels: list[str], text: list[str], label: str, out: Path, **extra: Any
+) -> None:
+    """Train, save to `out` and print the model's figures as one JSON object."""
+    from complaintdesk.triage.model import RoutingModel
+
+    model = RoutingModel.train(texts, labels, progress=_say)
+    model.metadata["text_columns"] = text
+    model.metadata["label_column"] = label
+    model.metadata.update(extra)
+    size = model.save(out)
+    _say(f"saved {out} ({size / 1e6:.1f} MB) / 模型已保存")
+    meta = model.metadata
+    _emit(
+        {
+            "model": str(out),
+            "size_mb": round(size / 1e6, 2),
+            "rows": meta["rows"],
+            **extra,
+            "labels": meta["labels"],
+            "train_seconds": meta["train_seconds"],
+            "metrics": meta["metrics"],
+            "data_hash": meta["data_hash"],
+            "created_at": meta["created_at"],
+        }
+    )
+
+
 @app.command()
 def train(
     data: DataOpt, text: TextOpt, label: LabelOpt, out: Annotated[Path, typer.Option("--out")]
@@ -110,27 +138,8 @@ def train(
     """训练分派模型 / train a routing model from an archive (plus corrections)."""
 
     def run() -> None:
-        from complaintdesk.triage.model import RoutingModel
-
         texts, labels = _labelled(data, text, label)
-        model = RoutingModel.train(texts, labels, progress=_say)
-        model.metadata["text_columns"] = text
-        model.metadata["label_column"] = label
-        size = model.save(out)
-        _say(f"saved {out} ({size / 1e6:.1f} MB) / 模型已保存")
-        meta = model.metadata
-        _emit(
-            {
-                "model": str(out),
-                "size_mb": round(size / 1e6, 2),
-                "rows": meta["rows"],
-                "labels": meta["labels"],
-                "train_seconds": meta["train_seconds"],
-                "metrics": meta["metrics"],
-                "data_hash": meta["data_hash"],
-                "created_at": meta["created_at"],
-            }
-        )
+        _train_and_report(texts, labels, text, label, out)
 
     _guard(run)
 
@@ -249,29 +258,16 @@ def retrain(
     """用档案加派单员更正重新训练 / retrain from the archive plus dispatchers' decisions."""
 
     def run() -> None:
-        from complaintdesk.triage.model import RoutingModel
-
         texts, labels = _labelled(data, text, label)
         extra_texts, extra_labels = _corrections()
         _say(f"adding {len(extra_texts)} dispatcher decisions / 加入派单员更正")
-        model = RoutingModel.train(texts + extra_texts, labels + extra_labels, progress=_say)
-        model.metadata["text_columns"] = text
-        model.metadata["label_column"] = label
-        model.metadata["corrections"] = len(extra_texts)
-        size = model.save(out)
-        _say(f"saved {out} ({size / 1e6:.1f} MB) / 模型已保存")
-        meta = model.metadata
-        _emit(
-            {
-                "model": str(out),
-                "size_mb": round(size / 1e6, 2),
-                "rows": meta["rows"],
-                "corrections": len(extra_texts),
-                "labels": meta["labels"],
-                "train_seconds": meta["train_seconds"],
-                "metrics": meta["metrics"],
-                "created_at": meta["created_at"],
-            }
+        _train_and_report(
+            texts + extra_texts,
+            labels + extra_labels,
+            text,
+            label,
+            out,
+            corrections=len(extra_texts),
         )
 
     _guard(run)
