@@ -6,41 +6,48 @@ events, and ``before_commit`` chains that complaint's events not yet in the log.
 entries (reads of personal data, user administration) are staged with :func:`stage`.
 
 Appends are serialised by the single ``audit_head`` row (``FOR UPDATE`` on PostgreSQL; the
-write lock on SQLite), held only from ``before_commit`` to the commit.
+write lock on SQLite), held only from ``before_commit`` to the commit. Entries are sealed with
+the HMAC key (:func:`complaintdesk.audit.seal.seal`) on every path, the ``COPY`` of a bulk
+import included; verification lives in :mod:`complaintdesk.audit.verify`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, exists, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from complaintdesk.audit import keys, seal
 from complaintdesk.audit.tables import AuditEntryRow, AuditHeadRow
 from complaintdesk.complaints.tables import ComplaintEventRow
 
-GENESIS = "0" * 64
+AUDIT_KEY = "audit_key"  # session.info: the HMAC key, set by the composition root
 _COMPLAINTS = "audit_complaint_ids"
 _PENDING = "audit_pending"
 _EVENTS = "audit_staged_events"
+canonical = seal.canonical
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def bind_key(session_factory: sessionmaker[Session], key: bytes) -> None:
+    """Give every session of ``session_factory`` the audit key (``bootstrap`` does this)."""
+    session_factory.configure(info={AUDIT_KEY: key})
 
 
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def key_of(session: Session) -> bytes:
+    """The audit key of ``session``: the one bootstrap bound, else this process's settings
+    (a worker that made its own engine and sessions still seals with the same key)."""
+    key = session.info.get(AUDIT_KEY)
+    if key is None:
+        from complaintdesk.config import get_settings
+
+        settings = get_settings()
+        key = session.info[AUDIT_KEY] = keys.load_key(settings.audit_key_file, settings.secret_key)
+    return bytes(key)
 
 
 def event_detail(row: ComplaintEventRow) -> dict[str, Any]:
@@ -48,7 +55,7 @@ def event_detail(row: ComplaintEventRow) -> dict[str, Any]:
     return {
         "complaint_id": row.complaint_id,
         "action": row.action,
-        "at": _iso(row.at),
+        "at": seal.iso(row.at),
         "actor_id": row.actor_id,
         "from_status": row.from_status,
         "to_status": row.to_status,
@@ -62,28 +69,12 @@ def event_detail_of(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "complaint_id": values["complaint_id"],
         "action": values["action"],
-        "at": _iso(values["at"]),
+        "at": seal.iso(values["at"]),
         "actor_id": values["actor_id"],
         "from_status": values["from_status"],
         "to_status": values["to_status"],
         "reason": values["reason"],
         "data": values["data"] or {},
-    }
-
-
-def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical(entry)).encode()).hexdigest()
-
-
-def entry_body(row: AuditEntryRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "at": _iso(row.at),
-        "kind": row.kind,
-        "actor_id": row.actor_id,
-        "complaint_id": row.complaint_id,
-        "event_id": row.event_id,
-        "detail": row.detail or {},
     }
 
 
@@ -198,41 +189,33 @@ def _chain(session: Session) -> None:
 
 
 def _append(session: Session, entries: list[dict[str, Any]]) -> None:
+    key = key_of(session)  # before the lock: a bad key file fails without holding it
     # The INSERT takes SQLite's write lock at once; FOR UPDATE takes PostgreSQL's row lock.
+    last_id, last_mac = lock_head(session)
+    values = seal.seal(key, last_id, last_mac, entries)
+    _insert_entries(session, values)
+    session.execute(
+        update(AuditHeadRow)
+        .where(AuditHeadRow.id == 1)
+        .values(last_id=values[-1]["id"], last_hash=values[-1]["hash"])
+    )
+
+
+def lock_head(session: Session) -> tuple[int, str]:
+    """Create the head if needed and lock it until commit: ``(last id, last MAC)``."""
     session.execute(
         text(
             "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :g)"
             " ON CONFLICT (id) DO NOTHING"
         ),
-        {"g": GENESIS},
+        {"g": seal.GENESIS},
     )
     head = session.execute(
         select(AuditHeadRow.last_id, AuditHeadRow.last_hash)
         .where(AuditHeadRow.id == 1)
         .with_for_update()
     ).one()
-    last_id, last_hash = int(head.last_id), str(head.last_hash)
-    values = []
-    for entry in entries:
-        last_id += 1
-        # entry_body() of the row about to be stored, without building ORM objects.
-        body = {
-            "id": last_id,
-            "at": _iso(entry["at"]),
-            "kind": entry["kind"],
-            "actor_id": entry["actor_id"],
-            "complaint_id": entry["complaint_id"],
-            "event_id": entry["event_id"],
-            "detail": entry["detail"] or {},
-        }
-        prev_hash, last_hash = last_hash, entry_hash(last_hash, body)
-        values.append({**entry, "id": last_id, "prev_hash": prev_hash, "hash": last_hash})
-    _insert_entries(session, values)
-    session.execute(
-        update(AuditHeadRow)
-        .where(AuditHeadRow.id == 1)
-        .values(last_id=last_id, last_hash=last_hash)
-    )
+    return int(head.last_id), str(head.last_hash)
 
 
 _COPY_FROM = 100  # entries; below this a plain INSERT is as quick
@@ -278,93 +261,3 @@ def _insert_entries(session: Session, values: list[dict[str, Any]]) -> None:
                 )
     except raw.Error as exc:
         raise DBAPIError.instance(statement, None, exc, raw.Error) from exc
-
-
-# --- verification ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Verdict:
-    ok: bool
-    checked: int
-    entry_id: int | None = None
-    message: str = ""
-
-
-def verify(session: Session) -> Verdict:
-    """Walk the chain from the start; report the first edited, inserted or deleted entry."""
-    head = session.execute(select(AuditHeadRow.last_id, AuditHeadRow.last_hash)).first()
-    head_id = int(head.last_id) if head else 0
-    prev, expected_id, checked = GENESIS, 1, 0
-    stmt = select(AuditEntryRow).order_by(AuditEntryRow.id).execution_options(yield_per=1000)
-    for row in session.scalars(stmt):
-        if row.id > head_id:
-            return Verdict(
-                False,
-                checked,
-                row.id,
-                f"审计记录 {row.id} 是链外插入的 / entry {row.id} was inserted outside the chain",
-            )
-        if row.id != expected_id:
-            return Verdict(
-                False,
-                checked,
-                expected_id,
-                f"审计记录 {expected_id} 已被删除 / entry {expected_id} was deleted",
-            )
-        if row.prev_hash != prev:
-            return Verdict(
-                False,
-                checked,
-                row.id,
-                f"审计记录 {row.id} 与前一条不衔接（被替换或插入）"
-                f" / entry {row.id} does not follow the one before (replaced or inserted)",
-            )
-        if entry_hash(prev, entry_body(row)) != row.hash:
-            return Verdict(
-                False, checked, row.id, f"审计记录 {row.id} 已被修改 / entry {row.id} was edited"
-            )
-        if row.event_id is not None:
-            found = session.get(ComplaintEventRow, row.event_id)
-            if found is None:
-                return Verdict(
-                    False,
-                    checked,
-                    row.id,
-                    f"投诉事件 {row.event_id}（审计记录 {row.id}）已被删除"
-                    f" / complaint event {row.event_id} (entry {row.id}) was deleted",
-                )
-            if canonical(event_detail(found)) != canonical(row.detail):
-                return Verdict(
-                    False,
-                    checked,
-                    row.id,
-                    f"投诉事件 {row.event_id}（审计记录 {row.id}）已被修改"
-                    f" / complaint event {row.event_id} (entry {row.id}) was edited",
-                )
-            session.expunge(found)
-        prev, expected_id, checked = row.hash, expected_id + 1, checked + 1
-    if expected_id - 1 < head_id:
-        return Verdict(
-            False,
-            checked,
-            expected_id,
-            f"审计记录 {expected_id} 起已被删除 / entries from {expected_id} on were deleted",
-        )
-    if head is not None and prev != head.last_hash:
-        return Verdict(False, checked, head_id, "审计链尾不符 / the chain's head does not match")
-    unchained = session.scalar(
-        select(ComplaintEventRow.id)
-        .where(~exists().where(AuditEntryRow.event_id == ComplaintEventRow.id))
-        .order_by(ComplaintEventRow.id)
-        .limit(1)
-    )
-    if unchained is not None:
-        return Verdict(
-            False,
-            checked,
-            None,
-            f"投诉事件 {unchained} 不在审计链中（链外插入）"
-            f" / complaint event {unchained} is not in the chain (inserted outside it)",
-        )
-    return Verdict(True, checked, None, f"审计链完整，共 {checked} 条 / chain intact: {checked}")

@@ -1,7 +1,8 @@
 """Tables of access control and audit (issue 6): the hash-chained audit log and its head.
 
-The log is append-only: each entry stores the hash of the one before, and its own hash is
-sha256(previous hash + canonical JSON of the entry). Entries for complaint events carry
+The log is append-only: each entry stores the MAC of the one before, and its own ``hash`` is
+its MAC, HMAC-SHA256(key, previous MAC + canonical JSON of the entry) with a key held outside
+the database (:mod:`complaintdesk.audit.seal`). Entries for complaint events carry
 the event as it was written, so editing an event afterwards breaks the match too. There
 is deliberately no foreign key from an entry to its event: a deleted event must show up as
 a finding of ``audit verify``, not be prevented by a constraint a DBA can drop anyway.
