@@ -1,15 +1,40 @@
 """An IMAP mailbox: fetch unseen messages without marking them, mark them once filed.
 
 Messages are fetched with ``BODY.PEEK[]`` so a crash before the database commit leaves
-them unseen for the next poll; the Message-ID table makes a second take a no-op.
+them unseen for the next poll; the Message-ID table makes a second take a no-op. Each comes
+with its ``INTERNALDATE``: when our server took it, the receipt time that starts the
+statutory clock (the sender's ``Date:`` header is only a claim).
 """
 
 from __future__ import annotations
 
 import contextlib
 import imaplib
+import re
 import ssl as ssl_lib
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+
+
+class Fetched(NamedTuple):
+    uid: str
+    raw: bytes
+    arrived_at: datetime | None  # the server's INTERNALDATE, aware UTC
+
+
+def internaldate(response: bytes) -> datetime | None:
+    """``INTERNALDATE "02-Dec-2026 14:58:00 +0800"`` of a FETCH response, as UTC."""
+    match = _INTERNALDATE.search(response)
+    if match is None:
+        return None
+    try:
+        value = datetime.strptime(match.group(1).decode().strip(), "%d-%b-%Y %H:%M:%S %z")
+    except ValueError:
+        return None
+    return value.astimezone(UTC)
 
 
 class MailboxError(Exception):
@@ -72,8 +97,8 @@ class ImapMailbox:
             raise MailboxError("邮箱未连接 / the mailbox is not open")
         return self.conn
 
-    def unseen(self) -> Iterator[tuple[str, bytes]]:
-        """(uid, raw message) of every unseen message, oldest first."""
+    def unseen(self) -> Iterator[Fetched]:
+        """Every unseen message with its arrival time, oldest first."""
         conn = self._require()
         status, data = conn.uid("SEARCH", "UNSEEN")
         if status != "OK":
@@ -81,14 +106,15 @@ class ImapMailbox:
         uids = (data[0] or b"").split()
         for raw_uid in uids:
             uid = raw_uid.decode() if isinstance(raw_uid, bytes) else str(raw_uid)
-            status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+            status, parts = conn.uid("FETCH", uid, "(INTERNALDATE BODY.PEEK[])")
             if status != "OK":
                 raise MailboxError(f"邮件读取失败 / IMAP fetch failed for uid {uid!r}")
-            raw = next(
-                (p[1] for p in parts if isinstance(p, tuple) and isinstance(p[1], bytes)), None
-            )
-            if raw is not None:
-                yield uid, raw
+            envelope = next((p for p in parts if isinstance(p, tuple)), None)
+            if envelope is None or not isinstance(envelope[1], bytes):
+                continue
+            # The server may answer INTERNALDATE before or after the literal: look in both.
+            tail = b" ".join(p for p in parts if isinstance(p, bytes))
+            yield Fetched(uid, envelope[1], internaldate(envelope[0] + b" " + tail))
 
     def mark_seen(self, uid: str) -> None:
         self._require().uid("STORE", uid, "+FLAGS", "(\\Seen)")

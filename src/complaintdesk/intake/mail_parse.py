@@ -16,6 +16,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
+# Where a reply's plus-address (complaints+<token>@…) shows up: the headers the client
+# writes, and those the receiving server adds for the envelope recipient.
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,10 @@ class ParsedMail:
     sender_name: str | None
     sender_email: str | None
     subject: str
-    date: datetime | None
+    date: datetime | None  # what the sender claims (Date:); never the receipt time
     body: str
     attachments: list[MailAttachment] = field(default_factory=list)
+    recipients: tuple[str, ...] = ()  # To, Cc and the delivery headers our server adds
 
 
 class _TextOfHtml(HTMLParser):
@@ -124,6 +128,9 @@ def parse_message(raw: bytes) -> ParsedMail:
                 data=payload,
             )
         )
+    recipients = getaddresses(
+        [str(v) for h in RECIPIENT_HEADERS for v in (message.get_all(h) or [])]
+    )
     return ParsedMail(
         message_id=message_id[:300],
         thread_ids=tuple(dict.fromkeys(thread)),
@@ -133,6 +140,7 @@ def parse_message(raw: bytes) -> ParsedMail:
         date=date,
         body=body,
         attachments=attachments,
+        recipients=tuple(a.lower() for _, a in recipients if a),
     )
 
 

@@ -80,7 +80,21 @@ class MailMessageRow(Base):
     kind: Mapped[str] = mapped_column(String(12))  # new / reply
     sender: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(300), default="")
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)  # arrival at our server
+    # why it went where it went: e.g. "names TS… without its reply token; filed as new"
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+
+class MailReplyTokenRow(Base):
+    """A secret reply token (回复令牌) sent in an e-mail to the complainant, stored as its
+    SHA-256 only: a reply threads into the case only when it carries one (``reply_tokens``)."""
+
+    __tablename__ = "mail_reply_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class IdempotencyKeyRow(Base):
@@ -103,5 +117,6 @@ __all__ = [
     "ComplaintGroupRow",
     "IdempotencyKeyRow",
     "MailMessageRow",
+    "MailReplyTokenRow",
     "RepresentativeRow",
 ]

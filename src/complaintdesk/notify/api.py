@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, DbId, UowDep
 from complaintdesk.kernel.errors import PermissionDenied
 from complaintdesk.notify import outbox
 from complaintdesk.org.model import Actor
@@ -41,7 +41,7 @@ def list_outbox(
     actor: ActorDep,
     uow: UowDep,
     state: str | None = None,
-    complaint_id: int | None = None,
+    complaint_id: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
     _admin(actor)
@@ -55,7 +55,7 @@ def list_outbox(
     summary="重新发送失败的通知 / queue a failed notification again",
 )
 def retry_outbox(
-    message_id: int, actor: ActorDep, uow: UowDep, container: ContainerDep
+    message_id: DbId, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, Any]:
     _admin(actor)
     row = outbox.retry_now(uow.session, message_id, container.clock.now())

@@ -13,6 +13,8 @@ class Message:
     subject: str
     body: str
     reference: str = ""  # the outbox row's dedup key, passed to gateways for idempotency
+    reply_to: str = ""  # e-mail only: where a reply goes (intake's plus-address with a token)
+    message_id: str = ""  # e-mail only: fixed when queued, so a retry sends the same one
 
 
 class DeliveryError(Exception):

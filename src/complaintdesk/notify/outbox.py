@@ -15,17 +15,20 @@ Exactly-once, as far as the database can promise it:
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from complaintdesk.kernel.errors import InvalidInput, NotFound
+from complaintdesk.kernel.sealing import SealBroken, seal, unseal
 from complaintdesk.notify.base import DeliveryError, Message
 from complaintdesk.notify.registry import NotifierRegistry
 from complaintdesk.notify.tables import OutboxRow
@@ -37,6 +40,29 @@ STATES = (PENDING, SENT, FAILED)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
+
+
+# A secret in a message body (a query code) is queued sealed and opened only when sent:
+# the outbox table never holds it in plaintext (kernel.sealing).
+SEAL_PURPOSE = "outbox-secret"
+_SEALED = re.compile(r"⟦sealed:([A-Za-z0-9_.-]+)⟧")
+
+
+def sealed(secret_key: str, secret: str) -> str:
+    """``secret`` as it may stand in a queued body; :func:`deliver` opens it at send time."""
+    return f"⟦sealed:{seal(secret_key, SEAL_PURPOSE, secret)}⟧"
+
+
+def opened(body: str, secret_key: str | None) -> str:
+    """The body as sent: every sealed secret opened (DeliveryError when one cannot be)."""
+    if "⟦sealed:" not in body:
+        return body
+    if not secret_key:
+        raise DeliveryError("通知含密封内容但未提供密钥 / sealed content but no secret key")
+    try:
+        return _SEALED.sub(lambda m: unseal(secret_key, SEAL_PURPOSE, m.group(1)), body)
+    except SealBroken as exc:
+        raise DeliveryError(f"密封内容无法打开 / sealed content cannot be opened: {exc}") from exc
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -55,13 +81,20 @@ def enqueue(
     dedup_key: str,
     now: datetime,
     complaint_id: int | None = None,
+    reply_to: str | None = None,
+    message_id: str | None = None,
 ) -> bool:
-    """Queue one message in the caller's transaction. False if the key was already queued."""
+    """Queue one message in the caller's transaction. False if the key was already queued.
+
+    ``message_id`` (an e-mail's ``Message-ID``, with its angle brackets) is kept so that
+    e-mail intake can recognise a reply to it."""
     values: dict[str, Any] = {
         "channel": channel,
         "recipient": recipient,
         "subject": subject[:300],
         "body": body,
+        "reply_to": reply_to[:300] if reply_to else None,
+        "message_id": message_id[:300] if message_id else None,
         "complaint_id": complaint_id,
         "dedup_key": dedup_key[:200],
         "state": PENDING,
@@ -78,6 +111,29 @@ def enqueue(
     )
     # A row comes back only when it was inserted (rowcount is not reliable with RETURNING).
     return session.execute(stmt).first() is not None
+
+
+def queued_since(session: Session, *, recipient: str, key_prefix: str, since: datetime) -> int:
+    """How many messages with this dedup-key prefix were queued for ``recipient`` since then.
+
+    On PostgreSQL this first takes a transaction-scoped advisory lock on the recipient, so
+    two processes counting for one address take turns and cannot both see "none yet" and
+    both queue. SQLite needs no lock: the caller has already written in this transaction,
+    so it holds the database write lock, and a snapshot older than another writer's commit
+    cannot write (SQLITE_BUSY) rather than count stale rows.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"outbox:{recipient}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    found = session.scalar(
+        select(func.count(OutboxRow.id)).where(
+            OutboxRow.recipient == recipient,
+            OutboxRow.created_at >= since,
+            OutboxRow.dedup_key.startswith(key_prefix, autoescape=True),
+        )
+    )
+    return int(found or 0)
 
 
 @dataclass
@@ -112,8 +168,11 @@ def deliver(
     batch: int = 50,
     max_batches: int = 100,
     max_attempts: int = MAX_ATTEMPTS,
+    secret_key: str | None = None,
 ) -> DeliveryReport:
-    """Send what is due. Each batch is one transaction holding its rows' locks."""
+    """Send what is due. Each batch is one transaction holding its rows' locks.
+
+    ``secret_key`` opens the sealed secrets of bodies queued with :func:`sealed`."""
     total = DeliveryReport()
     for _ in range(max_batches):
         with session_factory() as session:
@@ -122,7 +181,7 @@ def deliver(
                 break
             report = DeliveryReport()
             for row in rows:
-                _deliver_one(row, registry, now, max_attempts, report)
+                _deliver_one(row, registry, now, max_attempts, report, secret_key)
             session.commit()
         total = total + report
         if len(rows) < batch:
@@ -136,10 +195,19 @@ def _deliver_one(
     now: datetime,
     max_attempts: int,
     report: DeliveryReport,
+    secret_key: str | None = None,
 ) -> None:
-    message = Message(row.channel, row.recipient, row.subject, row.body, row.dedup_key or "")
     row.attempts += 1
     try:
+        message = Message(
+            row.channel,
+            row.recipient,
+            opened(row.subject, secret_key),
+            opened(row.body, secret_key),
+            row.dedup_key or "",
+            reply_to=opened(row.reply_to or "", secret_key),
+            message_id=row.message_id or "",
+        )
         registry.send(message)
     except Exception as exc:
         # Any failure of a channel, even a bug, is a failed attempt of this row only: the

@@ -35,7 +35,9 @@ class SmtpNotifier:
         email["To"] = message.recipient
         email["Subject"] = message.subject
         email["Date"] = formatdate(localtime=False)
-        email["Message-ID"] = make_msgid(domain="complaintdesk")
+        email["Message-ID"] = message.message_id or make_msgid(domain="complaintdesk")
+        if message.reply_to:
+            email["Reply-To"] = message.reply_to
         if message.reference:
             email["X-Complaintdesk-Ref"] = message.reference
         email.set_content(message.body, charset="utf-8")

@@ -27,6 +27,8 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+        # e-mail intake counts the acknowledgements sent to one address in the last hour
+        Index("ix_outbox_recipient_created_at", "recipient", "created_at"),
         UniqueConstraint("dedup_key", name="uq_outbox_dedup_key"),
     )
 
@@ -35,6 +37,10 @@ class OutboxRow(Base):
     recipient: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text)
+    # Reply-To and Message-ID of an e-mail, fixed when queued: a retry resends the same
+    # Message-ID, and intake can tell a reply to a message we sent (``In-Reply-To``).
+    reply_to: Mapped[str | None] = mapped_column(String(300))
+    message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
     dedup_key: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(12), default="pending")  # pending/sent/failed
