@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Annotated
 
+from annotated_types import Ge, Le
 from fastapi import Depends, Header, Request
 
 from complaintdesk.bootstrap import Container
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.kernel.ids import BIGINT_MAX
 from complaintdesk.org import auth
 from complaintdesk.org.model import Actor
+
+# A database id in a path or query: 1 … BIGINT_MAX, anything else is a bilingual 422.
+DbId = Annotated[int, Ge(1), Le(BIGINT_MAX)]
+# A calendar day in a query: years a clerk could mean. Outside them the conversion to a
+# Shanghai-time instant overflows (0001-01-01 is before year 1 in UTC).
+Day = Annotated[date, Ge(date(1900, 1, 1)), Le(date(2999, 12, 31))]
+
+
+def cursor_id(value: str) -> int | None:
+    """A keyset cursor (the last id seen) from text; None unless it is a valid id."""
+    if not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 1 <= number <= BIGINT_MAX else None
 
 
 def get_container(request: Request) -> Container:

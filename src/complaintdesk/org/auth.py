@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import case, literal, or_, select, update
 
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.kernel.errors import DomainError, InvalidInput, PermissionDenied
@@ -94,27 +96,36 @@ def login(
     max_failures: int,
     lockout_minutes: int,
 ) -> tuple[str, UserRow]:
-    """Check a password; ``max_failures`` wrong ones lock the account for a while."""
-    refused = AuthenticationFailed("用户名或密码错误 / wrong username or password")
+    """Check a password; ``max_failures`` wrong ones lock the account for a while.
+
+    An unknown user, a disabled or locked account and a wrong password get the same answer
+    after the same work (an argon2 verification), so the answer does not tell an attacker
+    which usernames exist.
+    """
+    refused = AuthenticationFailed(LOGIN_REFUSED)
     user = uow.users.by_username(username.strip())
-    if user is None or not user.active:
+    if user is None or not user.active or _locked(user, now):
+        _verify_dummy(password)
         raise refused
-    if user.locked_until is not None and user.locked_until > now:
-        raise AuthenticationFailed(
-            "账号因多次登录失败已被临时锁定，请稍后再试"
-            " / account locked after repeated failures; try again later"
-        )
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
+        _count_failure(uow, user.id, now, max_failures, lockout_minutes)
         uow.commit()
         raise refused from None
-    user.failed_logins = 0
-    user.locked_until = None
+    # Only while still unlocked: a parallel guess may have locked it since it was read.
+    cleared = uow.session.execute(
+        update(UserRow)
+        .where(
+            UserRow.id == user.id,
+            or_(UserRow.locked_until.is_(None), UserRow.locked_until <= now),
+        )
+        .values(failed_logins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if cleared.rowcount != 1:  # type: ignore[attr-defined]
+        uow.rollback()
+        raise refused
     token = secrets.token_urlsafe(32)
     uow.session.add(
         ApiTokenRow(
@@ -126,6 +137,53 @@ def login(
     )
     uow.commit()
     return token, user
+
+
+LOGIN_REFUSED = (
+    "用户名或密码错误，或账号因多次失败已被临时锁定"
+    " / wrong username or password, or the account is locked for a while after repeated failures"
+)
+
+
+def _locked(user: UserRow, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify_dummy(password: str) -> None:
+    """The same argon2 work as a real check, against a hash nothing can match."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hash(), password)
+
+
+def _count_failure(
+    uow: SqlUnitOfWork, user_id: int, now: datetime, max_failures: int, lockout_minutes: int
+) -> None:
+    """One atomic UPDATE, so parallel wrong guesses each count (no read-then-write).
+
+    On PostgreSQL a second UPDATE of the row waits for the first transaction and then
+    re-reads the counter; on SQLite the write lock serialises them. Both sides of each SET
+    see the row before this statement.
+    """
+    reaches = UserRow.failed_logins + 1 >= max_failures
+    until = now + timedelta(minutes=lockout_minutes)
+    uow.session.execute(
+        update(UserRow)
+        .where(UserRow.id == user_id)
+        .values(
+            failed_logins=case((reaches, 0), else_=UserRow.failed_logins + 1),
+            locked_until=case(
+                # Typed as the column, so the time is stored as naive UTC like every other.
+                (reaches, literal(until, UserRow.locked_until.type)),
+                else_=UserRow.locked_until,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def authenticate(uow: SqlUnitOfWork, token: str, *, now: datetime) -> Actor:
@@ -192,8 +250,6 @@ def disable_user(
 
 
 def _revoke_tokens(uow: SqlUnitOfWork, user_id: int) -> None:
-    from sqlalchemy import update
-
     uow.session.execute(
         update(ApiTokenRow)
         .where(ApiTokenRow.user_id == user_id, ApiTokenRow.revoked.is_(False))

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from complaintdesk.http.deps import ContainerDep
+from complaintdesk.http.ratelimit import rate_limit
 from complaintdesk.http.rendering import render
 from complaintdesk.http.session import (
     LOGIN_NONCE_COOKIE,
@@ -46,7 +47,7 @@ def login_page(request: Request, container: ContainerDep, next: str = "") -> Res
     return response
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[rate_limit("login")])
 def login_submit(
     request: Request,
     container: ContainerDep,
