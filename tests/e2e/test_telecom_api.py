@@ -79,6 +79,25 @@ def events(api: Api, user: str, complaint_id: int) -> list[dict[str, Any]]:
     return api.get(user, f"/api/v1/complaints/{complaint_id}/events").json()
 
 
+def approved_template(api: Api, external_id: str, sms_template: str, **script: Any) -> int:
+    """A script written and approved by the support centre; its id is the template id."""
+    body = {
+        "external_id": external_id,
+        "title": external_id,
+        "keywords": [f"{external_id}-never-in-a-complaint"],
+        "explanation": "模板 / template",
+        "sms_template": sms_template,
+        **script,
+    }
+    response = api.post("tc-support", "/api/v1/telecom/scripts", json=[body])
+    assert response.status_code == 200, response.text
+    listed = api.get("tc-support", "/api/v1/telecom/scripts").json()
+    script_id = next(s["id"] for s in listed if s["external_id"] == external_id)
+    approved = api.post("tc-support", f"/api/v1/telecom/scripts/{script_id}/approve")
+    assert approved.status_code == 200, approved.text
+    return int(script_id)
+
+
 def confirm(api: Api, container: Container, filed: dict[str, Any]) -> OutboxRow:
     case = post(api, "tc-operator", f"/complaints/{filed['id']}/confirm-level1")
     assert case["status"] == "resolved_at_intake"
@@ -157,8 +176,7 @@ def test_a_terminal_script_for_the_handset_sends_the_self_help_sms(
         "explanation": "iOS升级后运营商配置未更新 / carrier settings outdated",
         "sms_template": "请在{model}上更新运营商设置后重启。",
     }
-    response = api.post("tc-support", "/api/v1/telecom/scripts", json=[script])
-    assert response.status_code == 200, response.text
+    approved_template(api, **script)
     android = file(api, "手机升级后无法上网", handset_model="Mate 60", os="HarmonyOS")
     assert android["case"]["queue"] == "level2"  # the script is for iOS only
     filed = file(api, "手机升级后无法上网", handset_model="iPhone 13", os="iOS 17")
@@ -259,7 +277,7 @@ def test_the_metrics_count_levels_and_branch_verdicts_from_the_records(
         f"/complaints/{unknown['id']}/resolve-level2",
         cause="account",
         resolution="人工核实：欠费停机",
-        sms="请缴费后重启手机。",
+        sms_template_id=approved_template(api, "SC-PAY", "请缴费后重启手机（{tracking_no}）。"),
     )
     wrong = _dispatched(api, telecom, area="A6区")
     right = _dispatched(api, telecom)
@@ -435,6 +453,11 @@ def test_a_new_site_sends_an_improvement_notice_to_earlier_complainants_in_the_a
     confirm(api, container, blind)
     field = _dispatched(api, telecom, area="A9市普迹镇五丰村东组")
     elsewhere = _dispatched(api, telecom, area="A5区高铁新城")
+    template = approved_template(
+        api,
+        "SC-IMPROVED",
+        "【网络改善】您此前反映的{area}网络问题（{tracking_no}）：{site}已开通。",
+    )
     clock.advance(hours=1)
     notice = post(
         api,
@@ -444,11 +467,14 @@ def test_a_new_site_sends_an_improvement_notice_to_earlier_complainants_in_the_a
         area="A9市普迹镇五丰村",
         kind="new_site",
         description="五丰村新建宏站开通",
+        template_id=template,
+        values={"site": "五丰村新建宏站"},
     )
     assert notice["notified"] == 2
     for cid in (blind["id"], field):
         bodies = [r.body for r in outbox(container, cid) if r.subject == "网络改善通知"]
-        assert len(bodies) == 1 and "五丰村新建宏站开通" in bodies[0]
+        assert len(bodies) == 1 and "A9市普迹镇五丰村网络问题" in bodies[0]
+        assert "五丰村新建宏站已开通" in bodies[0]
         assert any(e["action"] == "improvement_notice" for e in events(api, "tc-support", cid))
     assert [r for r in outbox(container, elsewhere) if r.subject == "网络改善通知"] == []
     live_at = clock.now()
@@ -463,6 +489,8 @@ def test_a_new_site_sends_an_improvement_notice_to_earlier_complainants_in_the_a
         kind="fix",
         description="天线优化",
         live_at=live_at.isoformat(),
+        template_id=template,
+        values={"site": "天线优化"},
     )
     assert again["notified"] == 2  # the complaint filed after it went live is not told
     assert later["tracking_no"] not in again["tracking_nos"]
@@ -490,3 +518,20 @@ def test_a_csv_import_with_a_bad_row_stores_nothing_and_names_the_row(
     assert response.json() == {"created": 1, "updated": 0}
     (alarm,) = api.get("tc-support", "/api/v1/telecom/alarms").json()
     assert alarm["areas"] == ["A1区", "A2区"] and alarm["started_at"].startswith("2026-11-30T00:00")
+
+
+def test_the_branch_reads_the_complainants_title_masked_in_its_queue_and_case(
+    api: Api, telecom: dict[str, Any]
+) -> None:
+    filed = file(
+        api, "在家通话经常掉话，有杂音", area="A5区高铁新城", title="李雷13300000001家中掉话"
+    )
+    cid = _to_branch(api, telecom, filed)
+    case = api.get("tc-branch-a", f"/api/v1/telecom/complaints/{cid}").json()
+    queue = api.get("tc-branch-a", "/api/v1/telecom/queue", params={"queue": "branch"}).json()
+    [item] = [i for i in queue["items"] if i["complaint_id"] == cid]
+    for seen in (case["title"], item["title"]):
+        assert "13300000001" not in seen and "李雷" not in seen and "掉话" in seen
+    # The support centre that owns the case reads it as the citizen wrote it.
+    own = api.get("tc-support", f"/api/v1/telecom/complaints/{cid}").json()
+    assert own["title"] == "李雷13300000001家中掉话"

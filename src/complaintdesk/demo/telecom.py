@@ -33,9 +33,12 @@ from complaintdesk.telecom import knowledge as kb
 from complaintdesk.telecom import preprocessing as pre
 from complaintdesk.telecom.diagnosis import CauseClass, PreprocessingMetrics
 from complaintdesk.telecom.lookups import HttpAccountLookups
+from complaintdesk.telecom.sms import SmsLimits
 from complaintdesk.telecom.standin import parse_states, running
+from complaintdesk.telecom.tables import TelecomScriptRow
 
 BRANCHES = [("a", "A市"), ("b", "B市"), ("e", "E市")]
+ARREARS_SCRIPT = "SC-L2-ARREARS"
 USERS: list[UserSpec] = [
     ("tc-operator", "省客服中心话务员 孙丽", {Role.INTAKE_OPERATOR}, "tc-province"),
     ("tc-support", "省客户支撑中心值班长 周航", {Role.DISPATCHER, Role.LEADER}, "tc-province"),
@@ -87,6 +90,7 @@ def knowledge_rows(now: datetime) -> dict[str, list[dict[str, Any]]]:
                 "started_at": at(-30),
                 "expected_recovery_at": at(6),
                 "description": "传输中断 / transmission down",
+                "branch": "tc-branch-a",
             },
             {
                 "external_id": "ALM-B1-0230",
@@ -95,6 +99,7 @@ def knowledge_rows(now: datetime) -> dict[str, list[dict[str, Any]]]:
                 "started_at": at(-26),
                 "expected_recovery_at": at(2),
                 "description": "市电停电，蓄电池耗尽 / mains power lost",
+                "branch": "tc-branch-b",
             },
             {
                 "external_id": "ALM-E2-0101",
@@ -111,6 +116,7 @@ def knowledge_rows(now: datetime) -> dict[str, list[dict[str, Any]]]:
                 "name": "A7县碧桂园天玺湾地下车库及电梯",
                 "areas": "A7县碧桂园天玺湾",
                 "planned_fix": "室分系统已立项，预计下季度完工",
+                "branch": "tc-branch-a",
             },
             {
                 "external_id": "BS-A9-WF",
@@ -157,12 +163,24 @@ def knowledge_rows(now: datetime) -> dict[str, list[dict[str, Any]]]:
                 "sms_template": "【自助服务】您使用的终端不支持4G通话，可到营业厅办理换机优惠。"
                 "/ Your handset lacks 4G calling; see a service hall for an upgrade offer.",
             },
+            {
+                # The support centre's level-2 template after a by-hand CRM check.
+                "external_id": ARREARS_SCRIPT,
+                "title": "人工核实欠费停机",
+                "keywords": "欠费停机",
+                "explanation": "人工核实CRM：号码欠费停机 / arrears confirmed by hand",
+                "sms_template": "【预处理】您的号码因欠费停机（{tracking_no}），缴费后即可恢复。"
+                "/ Suspended for arrears; service resumes once paid.",
+            },
         ],
     }
 
 
 def load_knowledge(container: Container, now: datetime) -> dict[str, int]:
+    """Load the knowledge as the local CLI does, then have the support centre's duty head
+    approve every script's SMS template (only approved templates are ever sent)."""
     loaded: dict[str, int] = {}
+    root_code = container.settings.telecom_root_unit
     upserts: dict[str, Callable[..., kb.ImportResult]] = {
         "alarms": kb.upsert_alarms,
         "blind-spots": kb.upsert_blind_spots,
@@ -171,9 +189,24 @@ def load_knowledge(container: Container, now: datetime) -> dict[str, int]:
     for kind, rows in knowledge_rows(now).items():
         items = importers.parse_all([importers.canonical(r) for r in rows], importers.PARSERS[kind])
         with container.uow() as uow:
-            result = upserts[kind](uow, None, items, now)
+            result = upserts[kind](uow, None, items, now, root_code=root_code)
         loaded[kind] = result.created + result.updated
+    with container.uow() as uow:
+        support = _actors(uow)["tc-support"]
+        pending = uow.session.scalars(
+            select(TelecomScriptRow.id).where(TelecomScriptRow.approved_at.is_(None))
+        ).all()
+    for script_id in pending:
+        with container.uow() as uow:
+            kb.approve_script(uow, support, script_id, root_code=root_code, now=now)
     return loaded
+
+
+def _limits(container: Container) -> SmsLimits:
+    return SmsLimits(
+        per_complaint=container.settings.sms_per_complaint_per_day,
+        per_number=container.settings.sms_per_number_per_day,
+    )
 
 
 # --- a day of complaints ------------------------------------------------------------
@@ -310,6 +343,7 @@ def _walk(
             actor=actors["tc-operator"],
             now=received,
             calendar=cal,
+            root_code=container.settings.telecom_root_unit,
         )
         case = pre.get_case(uow, actors["tc-operator"], filed.id)
     cid = filed.id
@@ -321,7 +355,14 @@ def _walk(
 
     with container.uow() as uow:
         if case["queue"] == pre.Queue.LEVEL1:
-            pre.confirm_level1(uow, actors["tc-operator"], cid, now=later(3), calendar=cal)
+            pre.confirm_level1(
+                uow,
+                actors["tc-operator"],
+                cid,
+                now=later(3),
+                calendar=cal,
+                limits=_limits(container),
+            )
             return "level1"
         support = actors["tc-support"]
         if truth == "account_unknown":
@@ -333,7 +374,12 @@ def _walk(
                 now=later(40),
                 calendar=cal,
                 resolution="人工核实CRM：号码欠费停机，已告知缴费 / arrears confirmed by hand",
-                sms="【预处理】您的号码因欠费停机，缴费后即可恢复。/ Suspended for arrears.",
+                sms_template_id=uow.session.scalar(
+                    select(TelecomScriptRow.id).where(
+                        TelecomScriptRow.external_id == ARREARS_SCRIPT
+                    )
+                ),
+                limits=_limits(container),
             )
             return "level2"
         if truth == "terminal_missed" and index % 2 == 0:

@@ -3,30 +3,33 @@ dispatch to city branches, the closed loop, metrics, and the knowledge sources."
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from fractions import Fraction
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
+from complaintdesk.bootstrap import Container
 from complaintdesk.clock.deadlines import SHANGHAI
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.views import complainant_from
 from complaintdesk.complaints.vocabulary import Channel
 from complaintdesk.evaluation.service import Period
-from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, Day, DbId, UowDep
+from complaintdesk.io.excel import MAX_UPLOAD_BYTES
+from complaintdesk.io.tables import read_upload
 from complaintdesk.kernel.errors import InvalidInput
 from complaintdesk.kernel.figures import percent_2dp
 from complaintdesk.telecom import importers
 from complaintdesk.telecom import knowledge as kb
 from complaintdesk.telecom import preprocessing as pre
+from complaintdesk.telecom import sms as sms_out
 from complaintdesk.telecom.diagnosis import CauseClass
 from complaintdesk.telecom.lookups import AccountLookups, HttpAccountLookups
 from complaintdesk.telecom.rates import PreprocessingMetrics
-from complaintdesk.telecom.tables import TelecomAlarmRow, TelecomBlindSpotRow, TelecomScriptRow
+from complaintdesk.telecom.tables import TelecomAlarmRow, TelecomScriptRow
 
 router = APIRouter(prefix="/api/v1/telecom", tags=["telecom 电信预处理"])
 
@@ -38,6 +41,21 @@ def lookups_for(request: Request) -> AccountLookups:
     return configured if configured is not None else HttpAccountLookups.from_settings()
 
 
+def _root(container: Container) -> str:
+    return container.settings.telecom_root_unit
+
+
+def _limits(container: Container) -> sms_out.SmsLimits:
+    return sms_out.SmsLimits(
+        per_complaint=container.settings.sms_per_complaint_per_day,
+        per_number=container.settings.sms_per_number_per_day,
+    )
+
+
+# Bounded here; the service gives the exact per-placeholder limits in its message.
+SmsValues = dict[str, Annotated[str, Field(max_length=1000)]]
+
+
 # --- bodies ---------------------------------------------------------------------------
 
 
@@ -47,7 +65,7 @@ class TelecomComplaintIn(s.Strict):
     channel: Channel = Channel.PHONE
     complainant: s.ComplainantIn
     received_at: datetime | None = None
-    owner_unit_id: int | None = None
+    owner_unit_id: DbId | None = None
     area: str = Field("", max_length=200, description="投诉地点 / where it happens")
     cell: str = Field("", max_length=80, description="小区（基站扇区）/ cell id")
     longitude: float | None = Field(None, ge=-180, le=180)
@@ -68,11 +86,13 @@ class EscalateIn(s.Strict):
 class ResolveLevel2In(s.ActionIn):
     cause: CauseClass
     resolution: str = Field(min_length=1, max_length=4000)
-    sms: str = Field("", max_length=1000)
+    sms: str = Field("", max_length=1000, description="自由文本已停用，须用模板 / refused")
+    sms_template_id: int | None = Field(None, description="已审核的短信模板 / approved")
+    sms_values: SmsValues = Field(default_factory=dict, max_length=10)
 
 
 class DispatchBranchIn(s.ActionIn):
-    unit_id: int
+    unit_id: DbId
     summary: str = Field("", max_length=4000)
     note: str = Field("", max_length=2000)
 
@@ -93,6 +113,14 @@ class ImprovementIn(s.Strict):
     kind: str = Field("new_site", pattern="^(new_site|fix)$")
     description: str = Field(min_length=1, max_length=2000)
     live_at: datetime | None = None
+    template_id: int = Field(description="已审核的短信模板 / approved SMS template")
+    values: SmsValues = Field(default_factory=dict, max_length=10)
+
+
+class SendSmsIn(s.Strict):
+    template_id: int = Field(description="已审核的短信模板 / approved SMS template")
+    values: SmsValues = Field(default_factory=dict, max_length=10)
+    text: str = Field("", max_length=1000, description="自由文本已停用 / refused")
 
 
 class AlarmIn(s.Strict):
@@ -104,6 +132,7 @@ class AlarmIn(s.Strict):
     expected_recovery_at: datetime | None = None
     cleared_at: datetime | None = None
     description: str = Field("", max_length=2000)
+    branch: str = Field("", max_length=40, description="所属市分公司单位编码 / branch code")
 
 
 class AlarmClearIn(s.Strict):
@@ -118,6 +147,7 @@ class BlindSpotIn(s.Strict):
     cells: list[str] = Field(default_factory=list)
     polygon: list[tuple[float, float]] = Field(default_factory=list)
     planned_fix: str = Field("", max_length=2000)
+    branch: str = Field("", max_length=40, description="所属市分公司单位编码 / branch code")
 
 
 class ScriptIn(s.Strict):
@@ -182,6 +212,7 @@ def file_telecom(
         ),
         actor=actor,
         **container.timing(),
+        root_code=_root(container),
     )
     return FiledTelecomOut(
         id=filed.id,
@@ -192,7 +223,7 @@ def file_telecom(
 
 
 @router.get("/complaints/{complaint_id}", summary="预处理证据 / evidence and state")
-def read_case(complaint_id: int, actor: ActorDep, uow: UowDep) -> dict[str, Any]:
+def read_case(complaint_id: DbId, actor: ActorDep, uow: UowDep) -> dict[str, Any]:
     return pre.get_case(uow, actor, complaint_id)
 
 
@@ -201,7 +232,7 @@ def list_queue(
     actor: ActorDep,
     uow: UowDep,
     queue: str = "level2",
-    cursor: int | None = None,
+    cursor: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     items = pre.queue(uow, actor, queue, limit=limit + 1, before_id=cursor)
@@ -218,7 +249,7 @@ def list_queue(
     summary="确认一级预处理结论并发送短信 / confirm level 1, send the SMS",
 )
 def confirm_level1(
-    complaint_id: int, body: ConfirmIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, body: ConfirmIn, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, Any]:
     return pre.confirm_level1(
         uow,
@@ -227,12 +258,13 @@ def confirm_level1(
         finding=body.finding,
         **container.timing(),
         expected_version=body.expected_version,
+        limits=_limits(container),
     )
 
 
 @router.post("/complaints/{complaint_id}/escalate", summary="转二级预处理 / to level 2")
 def escalate(
-    complaint_id: int, body: EscalateIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, body: EscalateIn, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, Any]:
     return pre.escalate(
         uow,
@@ -248,7 +280,7 @@ def escalate(
     summary="二级预处理解决 / resolved by the support centre",
 )
 def resolve_level2(
-    complaint_id: int,
+    complaint_id: DbId,
     body: ResolveLevel2In,
     actor: ActorDep,
     uow: UowDep,
@@ -261,8 +293,11 @@ def resolve_level2(
         cause=body.cause,
         resolution=body.resolution,
         sms=body.sms,
+        sms_template_id=body.sms_template_id,
+        sms_values=body.sms_values,
         **container.timing(),
         expected_version=body.expected_version,
+        limits=_limits(container),
     )
 
 
@@ -271,7 +306,7 @@ def resolve_level2(
     summary="派市分公司现场处理（附证据）/ dispatch to the city branch with evidence",
 )
 def dispatch_branch(
-    complaint_id: int,
+    complaint_id: DbId,
     body: DispatchBranchIn,
     actor: ActorDep,
     uow: UowDep,
@@ -294,7 +329,7 @@ def dispatch_branch(
     summary="市分公司答复并认定是否网络质量问题 / branch reply with verdict",
 )
 def branch_reply(
-    complaint_id: int,
+    complaint_id: DbId,
     body: BranchReplyIn,
     actor: ActorDep,
     uow: UowDep,
@@ -319,7 +354,7 @@ def review_queue(actor: ActorDep, uow: UowDep, container: ContainerDep) -> dict[
 
 @router.post("/complaints/{complaint_id}/review", summary="闭环复核 / record the review")
 def review(
-    complaint_id: int, body: ReviewIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, body: ReviewIn, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, Any]:
     return pre.record_review(
         uow,
@@ -346,6 +381,32 @@ def improvement(
         description=body.description,
         live_at=_aware(body.live_at, "live_at") or now,
         now=now,
+        template_id=body.template_id,
+        values=body.values,
+        root_code=_root(container),
+        limits=_limits(container),
+    )
+
+
+@router.post(
+    "/complaints/{complaint_id}/sms",
+    status_code=201,
+    summary="按已审核模板给投诉人发短信 / send an approved SMS template to the complainant",
+)
+def send_sms(
+    complaint_id: DbId, body: SendSmsIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+) -> dict[str, Any]:
+    if body.text.strip():
+        raise InvalidInput(sms_out.FREE_TEXT_REFUSED)
+    return sms_out.send_template(
+        uow,
+        actor,
+        complaint_id,
+        template_id=body.template_id,
+        values=body.values,
+        root_code=_root(container),
+        limits=_limits(container),
+        now=container.clock.now(),
     )
 
 
@@ -374,8 +435,8 @@ def metrics_out(m: PreprocessingMetrics) -> dict[str, Any]:
 def metrics(
     actor: ActorDep,
     uow: UowDep,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    received_from: Day | None = None,
+    received_to: Day | None = None,
     period: Annotated[
         str | None,
         Query(description="月份 / month, YYYY-MM (instead of received_from/received_to)"),
@@ -413,15 +474,16 @@ def _alarm_out(r: TelecomAlarmRow) -> dict[str, Any]:
         "started_at": r.started_at,
         "expected_recovery_at": r.expected_recovery_at,
         "cleared_at": r.cleared_at,
+        "unit_id": r.unit_id,
     }
 
 
 @router.get("/alarms", summary="基站告警 / base-station alarms")
-def list_alarms(actor: ActorDep, uow: UowDep, active: bool = True) -> list[dict[str, Any]]:
-    stmt = select(TelecomAlarmRow).order_by(TelecomAlarmRow.started_at.desc()).limit(500)
-    if active:
-        stmt = stmt.where(TelecomAlarmRow.cleared_at.is_(None))
-    return [_alarm_out(r) for r in uow.session.scalars(stmt)]
+def list_alarms(
+    actor: ActorDep, uow: UowDep, container: ContainerDep, active: bool = True
+) -> list[dict[str, Any]]:
+    rows = kb.list_alarms(uow, actor, root_code=_root(container), active=active)
+    return [_alarm_out(r) for r in rows]
 
 
 @router.post("/alarms", summary="新增或更新告警 / upsert alarms")
@@ -429,12 +491,13 @@ def put_alarms(
     body: list[AlarmIn], actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, int]:
     items = importers.parse_all([a.model_dump() for a in body], importers.alarm_from_row)
-    return kb.upsert_alarms(uow, actor, items, container.clock.now()).__dict__
+    now = container.clock.now()
+    return kb.upsert_alarms(uow, actor, items, now, root_code=_root(container)).__dict__
 
 
 @router.post("/alarms/{alarm_id}/clear", summary="告警清除或更新恢复时间 / clear an alarm")
 def clear_alarm(
-    alarm_id: int, body: AlarmClearIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    alarm_id: DbId, body: AlarmClearIn, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, Any]:
     now = container.clock.now()
     row = kb.clear_alarm(
@@ -445,13 +508,13 @@ def clear_alarm(
         or (now if body.expected_recovery_at is None else None),
         expected_recovery_at=_aware(body.expected_recovery_at, "expected_recovery_at"),
         now=now,
+        root_code=_root(container),
     )
     return _alarm_out(row)
 
 
 @router.get("/blind-spots", summary="覆盖盲点 / blind spots")
-def list_blind_spots(actor: ActorDep, uow: UowDep) -> list[dict[str, Any]]:
-    rows = uow.session.scalars(select(TelecomBlindSpotRow).order_by(TelecomBlindSpotRow.id))
+def list_blind_spots(actor: ActorDep, uow: UowDep, container: ContainerDep) -> list[dict[str, Any]]:
     return [
         {
             "id": r.id,
@@ -462,8 +525,9 @@ def list_blind_spots(actor: ActorDep, uow: UowDep) -> list[dict[str, Any]]:
             "polygon": r.polygon,
             "planned_fix": r.planned_fix,
             "active": r.active,
+            "unit_id": r.unit_id,
         }
-        for r in rows
+        for r in kb.list_blind_spots(uow, actor, root_code=_root(container))
     ]
 
 
@@ -472,27 +536,31 @@ def put_blind_spots(
     body: list[BlindSpotIn], actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, int]:
     items = importers.parse_all([b.model_dump() for b in body], importers.blind_spot_from_row)
-    return kb.upsert_blind_spots(uow, actor, items, container.clock.now()).__dict__
+    now = container.clock.now()
+    return kb.upsert_blind_spots(uow, actor, items, now, root_code=_root(container)).__dict__
+
+
+def _script_out(r: TelecomScriptRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "external_id": r.external_id,
+        "title": r.title,
+        "phenomena": r.phenomena,
+        "keywords": r.keywords,
+        "handset_model": r.handset_model,
+        "os": r.os,
+        "explanation": r.explanation,
+        "sms_template": r.sms_template,
+        "placeholders": sorted(sms_out.placeholders(r.sms_template)),
+        "active": r.active,
+        "approved": r.approved_at is not None,
+        "approved_at": r.approved_at,
+    }
 
 
 @router.get("/scripts", summary="终端与使用类脚本 / terminal and usage scripts")
-def list_scripts(actor: ActorDep, uow: UowDep) -> list[dict[str, Any]]:
-    rows = uow.session.scalars(select(TelecomScriptRow).order_by(TelecomScriptRow.id))
-    return [
-        {
-            "id": r.id,
-            "external_id": r.external_id,
-            "title": r.title,
-            "phenomena": r.phenomena,
-            "keywords": r.keywords,
-            "handset_model": r.handset_model,
-            "os": r.os,
-            "explanation": r.explanation,
-            "sms_template": r.sms_template,
-            "active": r.active,
-        }
-        for r in rows
-    ]
+def list_scripts(actor: ActorDep, uow: UowDep, container: ContainerDep) -> list[dict[str, Any]]:
+    return [_script_out(r) for r in kb.list_scripts(uow, actor, root_code=_root(container))]
 
 
 @router.post("/scripts", summary="新增或更新脚本 / upsert scripts")
@@ -500,7 +568,21 @@ def put_scripts(
     body: list[ScriptIn], actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, int]:
     items = importers.parse_all([x.model_dump() for x in body], importers.script_from_row)
-    return kb.upsert_scripts(uow, actor, items, container.clock.now()).__dict__
+    now = container.clock.now()
+    return kb.upsert_scripts(uow, actor, items, now, root_code=_root(container)).__dict__
+
+
+@router.post(
+    "/scripts/{script_id}/approve",
+    summary="审核脚本短信模板（省客户支撑中心）/ approve a script's SMS template",
+)
+def approve_script(
+    script_id: DbId, actor: ActorDep, uow: UowDep, container: ContainerDep
+) -> dict[str, Any]:
+    row = kb.approve_script(
+        uow, actor, script_id, root_code=_root(container), now=container.clock.now()
+    )
+    return _script_out(row)
 
 
 @router.post(
@@ -514,7 +596,14 @@ def import_file(
     container: ContainerDep,
     file: Annotated[UploadFile, File()],
 ) -> dict[str, int]:
-    data = file.file.read()
+    # All or nothing (one commit after every row parsed); read at most the limit + 1 bytes.
+    data = read_upload(file.file, MAX_UPLOAD_BYTES)
     return kb.import_file(
-        uow, actor, kind, data, file.filename or "upload.csv", container.clock.now()
+        uow,
+        actor,
+        kind,
+        data,
+        file.filename or "upload.csv",
+        container.clock.now(),
+        root_code=_root(container),
     ).__dict__

@@ -28,7 +28,13 @@ def import_knowledge(
     try:
         with container.uow() as uow:
             result = kb.import_file(
-                uow, None, kind, path.read_bytes(), path.name, container.clock.now()
+                uow,
+                None,
+                kind,
+                path.read_bytes(),
+                path.name,
+                container.clock.now(),
+                root_code=container.settings.telecom_root_unit,
             )
     except InvalidInput as exc:
         typer.echo(f"导入失败，未保存任何数据 / import refused, nothing stored: {exc}", err=True)

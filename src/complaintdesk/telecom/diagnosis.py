@@ -164,6 +164,7 @@ class Alarm:
     expected_recovery_at: datetime | None = None
     cleared_at: datetime | None = None
     description: str = ""
+    branch: str = ""  # code of the city branch whose area it is; "" = the support centre's
 
     def active_at(self, moment: datetime) -> bool:
         return self.started_at <= moment and (self.cleared_at is None or moment < self.cleared_at)
@@ -179,6 +180,7 @@ class BlindSpot:
     cells: tuple[str, ...] = ()
     polygon: tuple[tuple[float, float], ...] = ()  # (longitude, latitude) vertices
     planned_fix: str = ""
+    branch: str = ""  # as for alarms
 
 
 @dataclass(frozen=True)
@@ -436,15 +438,24 @@ class _Defaults(dict[str, str]):
         return ""
 
 
-SMS_FIELDS = frozenset({"area", "site", "recovery", "model", "os", "tracking_no"})
+# ``url`` is the one slot that may carry a link (telecom/sms.py checks the values).
+SMS_FIELDS = frozenset({"area", "site", "recovery", "model", "os", "tracking_no", "when", "url"})
 
 
 def check_template(template: str) -> str:
-    """Refuse templates with placeholders the platform cannot fill."""
+    """Refuse templates with placeholders the platform cannot fill, and conversions or
+    format specs (``{area:>500}`` would pad a text past any length limit)."""
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        parts = list(string.Formatter().parse(template))
     except ValueError as exc:
         raise InvalidInput(f"短信模板格式有误 / malformed SMS template: {exc}") from exc
+    if any(name is not None and (spec or conversion) for _, name, spec, conversion in parts):
+        raise InvalidInput(
+            "短信模板占位符不能带格式说明 / SMS template placeholders take no format spec"
+        )
+    names = {name for _, name, _, _ in parts if name}
+    if any(name == "" for _, name, _, _ in parts):
+        raise InvalidInput("短信模板含空占位符 {} / an SMS template has an empty {} placeholder")
     unknown = sorted(names - SMS_FIELDS)
     if unknown:
         raise InvalidInput(

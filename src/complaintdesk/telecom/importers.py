@@ -46,6 +46,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "os": ("os", "操作系统", "系统"),
     "explanation": ("explanation", "解释口径", "解释"),
     "sms_template": ("sms_template", "sms", "短信模板", "自助短信"),
+    "branch": ("branch", "branch_code", "分公司", "所属分公司"),
 }
 _LIST_SPLIT = re.compile(r"[;；、|\n]+")
 _BY_LABEL = {
@@ -156,6 +157,7 @@ def alarm_from_row(row: Row) -> tuple[str, Alarm]:
         expected_recovery_at=recovery,
         cleared_at=cleared,
         description=_text(row, "description", "描述", required=False),
+        branch=_text(row, "branch", "所属分公司", required=False),
     )
     return _text(row, "external_id", "告警编号"), alarm
 
@@ -170,6 +172,7 @@ def blind_spot_from_row(row: Row) -> tuple[str, BlindSpot]:
         cells=split_list(row.get("cells")),
         polygon=parse_polygon(row.get("polygon")),
         planned_fix=_text(row, "planned_fix", "解决计划", required=False),
+        branch=_text(row, "branch", "所属分公司", required=False),
     )
     return _text(row, "external_id", "盲点编号"), spot
 

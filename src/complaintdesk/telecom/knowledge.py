@@ -2,35 +2,55 @@
 
 Imported from CSV/Excel or sent through the API; each record has an external id, so a
 re-import updates instead of duplicating. ``actor=None`` is the local CLI (trusted).
+
+The knowledge is the telecom organisation's (:mod:`complaintdesk.telecom.access`): the
+support centre (the root telecom unit named by ``telecom_root_unit``) keeps it and approves
+the scripts' SMS templates; branches read what is theirs; the hotline tree reads nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from complaintdesk.audit import service as audit
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
-from complaintdesk.kernel.errors import InvalidInput, NotFound, PermissionDenied
-from complaintdesk.org.model import Actor, Role
-from complaintdesk.telecom import importers
-from complaintdesk.telecom.diagnosis import Alarm, BlindSpot, Phenomenon, Script
+from complaintdesk.kernel.errors import InvalidInput, NotFound
+from complaintdesk.org.model import Actor, Unit, UnitKind
+from complaintdesk.org.repository import subtree_range
+from complaintdesk.org.tables import UnitRow
+from complaintdesk.telecom import access, importers
+from complaintdesk.telecom.diagnosis import Alarm, BlindSpot, Phenomenon, Script, check_template
 from complaintdesk.telecom.tables import TelecomAlarmRow, TelecomBlindSpotRow, TelecomScriptRow
 
-EDITORS = frozenset({Role.ADMIN, Role.LEADER, Role.DISPATCHER})
 # Alarms cleared longer ago than this cannot explain a complaint any more.
 ALARM_LOOKBACK = timedelta(days=3)
 
 
-def require_editor(actor: Actor | None) -> None:
-    if actor is not None and not actor.roles & EDITORS:
-        raise PermissionDenied(
-            "无权维护预处理知识库 / not allowed to maintain the pre-processing knowledge"
-        )
+def telecom_root(uow: SqlUnitOfWork, root_code: str) -> Unit | None:
+    """The root unit of the telecom organisation, or None when no unit has that code."""
+    return uow.units.by_code(root_code) if root_code else None
+
+
+def require_keeper(uow: SqlUnitOfWork, actor: Actor | None, root_code: str) -> Unit | None:
+    if actor is None:
+        return telecom_root(uow, root_code)
+    root = telecom_root(uow, root_code)
+    access.require_keeper(actor, root)
+    return root
+
+
+def require_reader(
+    uow: SqlUnitOfWork, actor: Actor | None, root_code: str
+) -> tuple[access.Standing, Unit | None]:
+    root = telecom_root(uow, root_code)
+    return access.require_reader(actor, root), root
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,26 @@ def _upsert(
     return ImportResult(created=len(items) - len(existing), updated=len(existing))
 
 
+def _branches(
+    uow: SqlUnitOfWork, root: Unit | None, records: list[Alarm] | list[BlindSpot]
+) -> dict[str, int]:
+    """Unit ids of the branch codes named by ``records``: each must be a city branch in the
+    telecom organisation, or the whole batch is refused."""
+    out: dict[str, int] = {}
+    for code in sorted({r.branch for r in records if r.branch}):
+        unit = uow.units.by_code(code)
+        if (
+            unit is None
+            or unit.kind is not UnitKind.BRANCH
+            or (root is not None and not root.contains(unit.path))
+        ):
+            raise InvalidInput(
+                f"所属分公司 {code} 不是电信市分公司 / branch {code} is not a telecom city branch"
+            )
+        out[code] = unit.id
+    return out
+
+
 def _fill_alarm(row: TelecomAlarmRow, alarm: Alarm) -> None:
     row.site = alarm.site
     row.areas = list(alarm.areas)
@@ -90,29 +130,85 @@ def _fill_script(row: TelecomScriptRow, script: Script) -> None:
     row.handset_model = script.handset_model
     row.os = script.os
     row.explanation = script.explanation
+    if row.sms_template != script.sms_template:
+        # A changed text is a new template: it waits for a new approval before any send.
+        row.approved_at, row.approved_by = None, None
     row.sms_template = script.sms_template
     row.active = True
 
 
 def upsert_alarms(
-    uow: SqlUnitOfWork, actor: Actor | None, items: list[tuple[str, Alarm]], now: datetime
+    uow: SqlUnitOfWork,
+    actor: Actor | None,
+    items: list[tuple[str, Alarm]],
+    now: datetime,
+    *,
+    root_code: str,
 ) -> ImportResult:
-    require_editor(actor)
-    return _upsert(uow, TelecomAlarmRow, items, now, _fill_alarm)
+    root = require_keeper(uow, actor, root_code)
+    branch = _branches(uow, root, [a for _, a in items])
+
+    def fill(row: TelecomAlarmRow, alarm: Alarm) -> None:
+        _fill_alarm(row, alarm)
+        row.unit_id = branch.get(alarm.branch)
+
+    return _upsert(uow, TelecomAlarmRow, items, now, fill)
 
 
 def upsert_blind_spots(
-    uow: SqlUnitOfWork, actor: Actor | None, items: list[tuple[str, BlindSpot]], now: datetime
+    uow: SqlUnitOfWork,
+    actor: Actor | None,
+    items: list[tuple[str, BlindSpot]],
+    now: datetime,
+    *,
+    root_code: str,
 ) -> ImportResult:
-    require_editor(actor)
-    return _upsert(uow, TelecomBlindSpotRow, items, now, _fill_blind_spot)
+    root = require_keeper(uow, actor, root_code)
+    branch = _branches(uow, root, [b for _, b in items])
+
+    def fill(row: TelecomBlindSpotRow, spot: BlindSpot) -> None:
+        _fill_blind_spot(row, spot)
+        row.unit_id = branch.get(spot.branch)
+
+    return _upsert(uow, TelecomBlindSpotRow, items, now, fill)
 
 
 def upsert_scripts(
-    uow: SqlUnitOfWork, actor: Actor | None, items: list[tuple[str, Script]], now: datetime
+    uow: SqlUnitOfWork,
+    actor: Actor | None,
+    items: list[tuple[str, Script]],
+    now: datetime,
+    *,
+    root_code: str,
 ) -> ImportResult:
-    require_editor(actor)
+    require_keeper(uow, actor, root_code)
     return _upsert(uow, TelecomScriptRow, items, now, _fill_script)
+
+
+def approve_script(
+    uow: SqlUnitOfWork, actor: Actor | None, script_id: int, *, root_code: str, now: datetime
+) -> TelecomScriptRow:
+    """The support centre approves a script's SMS template (审核): from now on it may be
+    sent. The approval, with a digest of the exact text approved, goes into the audit log."""
+    require_keeper(uow, actor, root_code)
+    row = uow.session.get(TelecomScriptRow, script_id)
+    if row is None:
+        raise NotFound(f"脚本 {script_id} 不存在 / script {script_id} not found")
+    check_template(row.sms_template)
+    row.approved_at, row.approved_by = now, actor.user_id if actor else None
+    audit.record(
+        uow,
+        actor_id=actor.user_id if actor else None,
+        kind="telecom_template_approved",
+        at=now,
+        detail={
+            "script_id": row.id,
+            "external_id": row.external_id,
+            "sms_template_sha256": hashlib.sha256(row.sms_template.encode()).hexdigest(),
+        },
+    )
+    uow.commit()
+    return row
 
 
 def clear_alarm(
@@ -123,9 +219,10 @@ def clear_alarm(
     cleared_at: datetime | None,
     expected_recovery_at: datetime | None,
     now: datetime,
+    root_code: str,
 ) -> TelecomAlarmRow:
     """Update an alarm: cleared (告警清除) and/or a new expected recovery time."""
-    require_editor(actor)
+    require_keeper(uow, actor, root_code)
     row = uow.session.get(TelecomAlarmRow, alarm_id)
     if row is None:
         raise NotFound(f"告警 {alarm_id} 不存在 / alarm {alarm_id} not found")
@@ -154,20 +251,27 @@ def _unique(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
 
 def import_file(
-    uow: SqlUnitOfWork, actor: Actor | None, kind: str, data: bytes, filename: str, now: datetime
+    uow: SqlUnitOfWork,
+    actor: Actor | None,
+    kind: str,
+    data: bytes,
+    filename: str,
+    now: datetime,
+    *,
+    root_code: str,
 ) -> ImportResult:
     """Import one CSV/Excel file of ``kind`` (alarms, blind-spots, scripts): all or nothing."""
-    require_editor(actor)
+    require_keeper(uow, actor, root_code)
     if kind not in importers.PARSERS:
         raise InvalidInput(
             f"未知的知识库类型 {kind}，可用 {sorted(importers.PARSERS)} / unknown kind {kind}"
         )
     items = importers.parse_all(importers.read_rows(data, filename), importers.PARSERS[kind])
     if kind == "alarms":
-        return upsert_alarms(uow, actor, items, now)
+        return upsert_alarms(uow, actor, items, now, root_code=root_code)
     if kind == "blind-spots":
-        return upsert_blind_spots(uow, actor, items, now)
-    return upsert_scripts(uow, actor, items, now)
+        return upsert_blind_spots(uow, actor, items, now, root_code=root_code)
+    return upsert_scripts(uow, actor, items, now, root_code=root_code)
 
 
 # --- reading -----------------------------------------------------------------------
@@ -234,5 +338,53 @@ def blind_spots(session: Session) -> list[BlindSpot]:
 
 
 def scripts(session: Session) -> list[Script]:
-    stmt = select(TelecomScriptRow).where(TelecomScriptRow.active).order_by(TelecomScriptRow.id)
+    """The scripts level 1 may offer: active and approved (an unapproved text is never sent)."""
+    stmt = (
+        select(TelecomScriptRow)
+        .where(TelecomScriptRow.active, TelecomScriptRow.approved_at.is_not(None))
+        .order_by(TelecomScriptRow.id)
+    )
     return [script_from_row(r) for r in session.scalars(stmt)]
+
+
+# --- what staff may read -------------------------------------------------------------
+
+
+def _of_branch(stmt: Select[Any], model: Any, actor: Actor) -> Select[Any]:
+    """Only the records of a branch in the actor's subtree (untagged ones are the centre's)."""
+    lo, hi = subtree_range(actor.unit_path)
+    mine = select(UnitRow.id).where(UnitRow.path >= lo, UnitRow.path < hi)
+    return stmt.where(model.unit_id.in_(mine))
+
+
+def list_alarms(
+    uow: SqlUnitOfWork, actor: Actor | None, *, root_code: str, active: bool
+) -> list[TelecomAlarmRow]:
+    seat, _root = require_reader(uow, actor, root_code)
+    stmt = select(TelecomAlarmRow).order_by(TelecomAlarmRow.started_at.desc()).limit(500)
+    if active:
+        stmt = stmt.where(TelecomAlarmRow.cleared_at.is_(None))
+    if seat is access.Standing.BRANCH and actor is not None:
+        stmt = _of_branch(stmt, TelecomAlarmRow, actor)
+    return list(uow.session.scalars(stmt))
+
+
+def list_blind_spots(
+    uow: SqlUnitOfWork, actor: Actor | None, *, root_code: str
+) -> list[TelecomBlindSpotRow]:
+    seat, _root = require_reader(uow, actor, root_code)
+    stmt = select(TelecomBlindSpotRow).order_by(TelecomBlindSpotRow.id)
+    if seat is access.Standing.BRANCH and actor is not None:
+        stmt = _of_branch(stmt, TelecomBlindSpotRow, actor)
+    return list(uow.session.scalars(stmt))
+
+
+def list_scripts(
+    uow: SqlUnitOfWork, actor: Actor | None, *, root_code: str
+) -> list[TelecomScriptRow]:
+    """Scripts serve the whole province: branches read the approved ones, which they may send."""
+    seat, _root = require_reader(uow, actor, root_code)
+    stmt = select(TelecomScriptRow).order_by(TelecomScriptRow.id)
+    if seat is access.Standing.BRANCH:
+        stmt = stmt.where(TelecomScriptRow.active, TelecomScriptRow.approved_at.is_not(None))
+    return list(uow.session.scalars(stmt))

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from complaintdesk.evaluation import kpis
 from complaintdesk.evaluation.service import Period, require_reader
-from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, DbId, UowDep
 from complaintdesk.telecom import kpis as telecom_kpis
 
 router = APIRouter(prefix="/api/v1")
@@ -26,7 +26,7 @@ class _Strict(BaseModel):
 
 
 class SubscribersIn(_Strict):
-    unit_id: int
+    unit_id: DbId
     period: str = Field(max_length=7)
     users: int = Field(ge=0, le=2_000_000_000)
 

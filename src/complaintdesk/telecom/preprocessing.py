@@ -8,6 +8,7 @@ operator's confirmation (queue ``level1``); nothing found goes to the support ce
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,18 +23,24 @@ from complaintdesk.complaints.commands import (
     ReplyToComplainant,
     ResolveAtIntake,
 )
-from complaintdesk.complaints.queries import ComplaintQueries
+from complaintdesk.complaints.queries import ComplaintQueries, private_names
 from complaintdesk.complaints.service import persist
-from complaintdesk.complaints.tables import ComplainantRow, ComplaintEventRow, ComplaintRow
+from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.complaints.vocabulary import Action, DispatchMode, Status
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.evaluation import kpis
 from complaintdesk.evaluation.service import Period
-from complaintdesk.kernel.errors import ConcurrencyConflict, InvalidInput, PermissionDenied
-from complaintdesk.notify.tables import OutboxRow
+from complaintdesk.kernel.errors import (
+    ConcurrencyConflict,
+    InvalidInput,
+    PermissionDenied,
+    QuotaExceeded,
+)
+from complaintdesk.kernel.privacy import mask_text
 from complaintdesk.org.model import Actor, Role, UnitKind
-from complaintdesk.telecom import knowledge
+from complaintdesk.telecom import access, knowledge
 from complaintdesk.telecom import kpis as telecom_kpis
+from complaintdesk.telecom import sms as sms_out
 from complaintdesk.telecom.diagnosis import (
     CAUSE_LABELS,
     PHENOMENON_LABELS,
@@ -79,11 +86,20 @@ def file_telecom_complaint(
     actor: Actor,
     now: datetime,
     calendar: sla.WorkingCalendar,
+    root_code: str,
 ) -> svc.FiledComplaint:
-    """Register, accept and pre-process a telecom complaint in one transaction."""
+    """Register, accept and pre-process a telecom complaint in one transaction.
+
+    Only the support centre (and admins) file: level 1 runs over the whole knowledge base
+    and its evidence shows what it matched, so filing from elsewhere would read it."""
     for action in (Action.ACCEPT, Action.START_PREPROCESSING):
         if not actor.may(action):
             raise PermissionDenied("无权受理电信投诉 / not allowed to take telecom complaints")
+    root = knowledge.telecom_root(uow, root_code)
+    if access.standing(actor, root) is not access.Standing.SUPPORT_CENTRE:
+        raise PermissionDenied(
+            "电信投诉由省客服中心登记 / telecom complaints are filed by the customer-service centre"
+        )
     msisdn = (command.complainant.phone or "").strip() if command.complainant else ""
     if not msisdn:
         raise InvalidInput(
@@ -176,7 +192,24 @@ def _case(
     return row, case
 
 
+def case_views(
+    uow: SqlUnitOfWork, actor: Actor, pairs: list[tuple[ComplaintRow, TelecomCaseRow]]
+) -> list[dict[str, Any]]:
+    """The cases as ``actor`` may read them: a branch below the owning centre reads the
+    complainant's title masked (SPEC §5), as every other unit-side view does."""
+    unit_side = [row for row, _ in pairs if not actor.sees(row.owner_unit_path)]
+    names = private_names(uow.session, unit_side) if unit_side else {}
+    views = []
+    for row, case in pairs:
+        view = case_view(row, case)
+        if row in unit_side:
+            view["title"] = mask_text(row.title, names.get(row.id, ()))
+        views.append(view)
+    return views
+
+
 def case_view(row: ComplaintRow, case: TelecomCaseRow) -> dict[str, Any]:
+    """A case as its owning centre reads it; see :func:`case_views` for everyone else."""
     diagnosis = dict(case.diagnosis or {})
     for finding in diagnosis.get("findings", []):
         finding["cause_label"] = CAUSE_LABELS[CauseClass(finding["cause"])]
@@ -208,7 +241,7 @@ def case_view(row: ComplaintRow, case: TelecomCaseRow) -> dict[str, Any]:
 
 
 def get_case(uow: SqlUnitOfWork, actor: Actor, complaint_id: int) -> dict[str, Any]:
-    return case_view(*_case(uow, actor, complaint_id))
+    return case_views(uow, actor, [_case(uow, actor, complaint_id)])[0]
 
 
 def _fresh(uow: SqlUnitOfWork, actor: Actor, complaint_id: int) -> dict[str, Any]:
@@ -235,7 +268,7 @@ def queue(
     if before_id is not None:
         stmt = stmt.where(ComplaintRow.id < before_id)
     rows = uow.session.execute(stmt.order_by(ComplaintRow.id.desc()).limit(limit))
-    return [case_view(r, c) for r, c in rows]
+    return case_views(uow, actor, [(r, c) for r, c in rows])
 
 
 # --- level 1 and level 2 ----------------------------------------------------------
@@ -244,24 +277,6 @@ def queue(
 def _check_version(row: ComplaintRow, expected: int | None) -> None:
     if expected is not None and expected != row.version:
         raise ConcurrencyConflict(row.id, expected, row.version)
-
-
-def _sms(uow: SqlUnitOfWork, row: ComplaintRow, body: str, key: str, subject: str) -> bool:
-    """Write one SMS to the outbox, in the caller's transaction. False: no number."""
-    person = uow.session.get(ComplainantRow, row.complainant_id) if row.complainant_id else None
-    if person is None or not person.phone:
-        return False
-    uow.session.add(
-        OutboxRow(
-            channel="sms",
-            recipient=person.phone,
-            subject=subject,
-            body=body,
-            complaint_id=row.id,
-            dedup_key=key,
-        )
-    )
-    return True
 
 
 def confirm_level1(
@@ -273,8 +288,12 @@ def confirm_level1(
     now: datetime,
     calendar: sla.WorkingCalendar,
     expected_version: int | None = None,
+    limits: sms_out.SmsLimits = sms_out.SmsLimits(),
 ) -> dict[str, Any]:
-    """The operator confirms level 1's cause: the SMS goes out, resolved at intake."""
+    """The operator confirms level 1's cause: the SMS goes out, resolved at intake.
+
+    The text is the platform's: built at filing from an alarm, a blind spot, an account
+    finding or an approved script (unapproved scripts are never matched)."""
     row, case = _case(uow, actor, complaint_id)
     _check_version(row, expected_version)
     if case.queue != Queue.LEVEL1:
@@ -285,7 +304,16 @@ def confirm_level1(
     if not 0 <= finding < len(findings):
         raise InvalidInput(f"没有第{finding}条预处理结论 / no finding number {finding}")
     chosen = findings[finding]
-    _sms(uow, row, chosen["sms"], f"telecom:level1:{row.id}", "预处理短信 / pre-processing SMS")
+    sms_out.queue_sms(
+        uow,
+        row,
+        chosen["sms"],
+        key=f"telecom:level1:{row.id}",
+        subject="预处理短信 / pre-processing SMS",
+        actor_id=actor.user_id,
+        now=now,
+        limits=limits,
+    )
     case.queue, case.resolved_level, case.cause = Queue.RESOLVED, 1, chosen["cause"]
     svc.perform(
         uow,
@@ -338,12 +366,18 @@ def resolve_level2(
     cause: CauseClass,
     resolution: str,
     sms: str = "",
+    sms_template_id: int | None = None,
+    sms_values: Mapping[str, str] | None = None,
     now: datetime,
     calendar: sla.WorkingCalendar,
     expected_version: int | None = None,
+    limits: sms_out.SmsLimits = sms_out.SmsLimits(),
 ) -> dict[str, Any]:
-    """The support centre resolves with its own tools; the SMS is optional."""
+    """The support centre resolves with its own tools; the SMS is optional and comes from
+    an approved template (``sms_template_id`` and its values): free text is refused."""
     _require_level2(actor)
+    if sms.strip():
+        raise InvalidInput(sms_out.FREE_TEXT_REFUSED)
     row, case = _case(uow, actor, complaint_id)
     _check_version(row, expected_version)
     if case.queue not in {Queue.LEVEL1, Queue.LEVEL2}:
@@ -352,8 +386,24 @@ def resolve_level2(
         raise InvalidInput(
             "网络质量问题须派市分公司现场处理 / network-quality problems go to the city branch"
         )
-    if sms.strip():
-        _sms(uow, row, sms.strip(), f"telecom:level2:{row.id}", "预处理短信 / pre-processing SMS")
+    if sms_template_id is not None:
+        template = sms_out.approved_template(uow, sms_template_id)
+        body = sms_out.fill(
+            template.sms_template, sms_values or {}, sms_out.platform_values(row, case)
+        )
+        sms_out.queue_sms(
+            uow,
+            row,
+            body,
+            key=f"telecom:level2:{row.id}",
+            subject="预处理短信 / pre-processing SMS",
+            actor_id=actor.user_id,
+            now=now,
+            limits=limits,
+            template_id=template.id,
+        )
+    elif sms_values:
+        raise InvalidInput("给出了短信占位符但未选模板 / sms_values without sms_template_id")
     case.queue, case.resolved_level, case.cause = Queue.RESOLVED, 2, cause.value
     svc.perform(
         uow,
@@ -491,8 +541,9 @@ def review_queue(uow: SqlUnitOfWork, actor: Actor, *, now: datetime) -> list[dic
         .order_by(ComplaintRow.id)
     )
     out = []
-    for row, case, archived_at in uow.session.execute(stmt):
-        view = case_view(row, case)
+    found = uow.session.execute(stmt).all()
+    views = case_views(uow, actor, [(row, case) for row, case, _ in found])
+    for view, (_, _, archived_at) in zip(views, found, strict=True):
         view["archived_at"] = archived_at
         view["review_due_at"] = archived_at + REVIEW_AFTER
         out.append(view)
@@ -509,6 +560,8 @@ def record_review(
     now: datetime,
     calendar: sla.WorkingCalendar,
 ) -> dict[str, Any]:
+    if not actor.may(Action.NETWORK_REVIEW):  # before any state check: deny first
+        raise PermissionDenied("无权进行闭环复核 / not allowed to record the review")
     due = {v["complaint_id"] for v in review_queue(uow, actor, now=now)}
     _, case = _case(uow, actor, complaint_id)
     if complaint_id not in due:
@@ -537,9 +590,20 @@ def publish_improvement(
     description: str,
     live_at: datetime,
     now: datetime,
+    template_id: int,
+    values: Mapping[str, str] | None = None,
+    root_code: str,
+    limits: sms_out.SmsLimits = sms_out.SmsLimits(),
 ) -> dict[str, Any]:
-    """A new site or fix went live: earlier complainants in the area get a notice (SMS)."""
-    if not actor.may(Action.IMPROVEMENT_NOTICE):
+    """A new site or fix went live: earlier complainants in the area get a notice (SMS),
+    the approved template ``template_id`` filled per complaint (``area`` is the improved
+    area). A recipient over the daily limit is skipped and listed in ``rate_limited``: one
+    citizen's quota must not stop the notice to everyone else."""
+    root = knowledge.telecom_root(uow, root_code)
+    if (
+        not actor.may(Action.IMPROVEMENT_NOTICE)
+        or access.standing(actor, root) is access.Standing.OUTSIDE
+    ):
         raise PermissionDenied("无权发布网络改善信息 / not allowed to publish improvements")
     area = area.strip()
     if len(area) < 2:
@@ -550,6 +614,12 @@ def publish_improvement(
         raise InvalidInput("改善说明不能为空 / description is required")
     if live_at > now:
         raise InvalidInput("上线时间不能晚于现在 / live_at is in the future")
+    template = sms_out.approved_template(uow, template_id)
+    sms_out.fill(  # refuse bad values before anything is stored
+        template.sms_template,
+        values or {},
+        {"tracking_no": "TS00000000-000000", "area": area, "model": "-", "os": "-"},
+    )
     improvement = TelecomImprovementRow(
         area=area,
         kind=kind,
@@ -576,15 +646,30 @@ def publish_improvement(
         )
         .order_by(ComplaintRow.id)
     )
-    what = "新基站开通" if kind == "new_site" else "网络优化完成"
     notified: list[str] = []
-    for row, _case_row in uow.session.execute(stmt).all():
-        body = (
-            f"【网络改善】您好，您此前反映的{area}网络问题（{row.tracking_no}），{what}："
-            f"{improvement.description}。欢迎体验并反馈。/ The network in {area} has improved"
-            f" ({'new site' if kind == 'new_site' else 'fix'} live); thank you for your report."
+    limited: list[str] = []
+    for row, case in uow.session.execute(stmt).all():
+        body = sms_out.fill(
+            template.sms_template,
+            values or {},
+            sms_out.platform_values(row, case, area=area),
         )
-        if not _sms(uow, row, body, f"telecom:improve:{improvement.id}:{row.id}", "网络改善通知"):
+        try:
+            queued = sms_out.queue_sms(
+                uow,
+                row,
+                body,
+                key=f"telecom:improve:{improvement.id}:{row.id}",
+                subject="网络改善通知",
+                actor_id=actor.user_id,
+                now=now,
+                limits=limits,
+                template_id=template.id,
+            )
+        except QuotaExceeded:
+            limited.append(row.tracking_no)
+            continue
+        if not queued:
             continue
         complaint = uow.complaints.get(row.id)
         complaint.record_improvement_notice(
@@ -595,7 +680,13 @@ def publish_improvement(
         notified.append(row.tracking_no)
     improvement.notified = len(notified)
     uow.commit()
-    return {"id": improvement.id, "area": area, "notified": len(notified), "tracking_nos": notified}
+    return {
+        "id": improvement.id,
+        "area": area,
+        "notified": len(notified),
+        "tracking_nos": notified,
+        "rate_limited": limited,
+    }
 
 
 # --- metrics --------------------------------------------------------------------------

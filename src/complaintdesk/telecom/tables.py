@@ -29,6 +29,8 @@ class TelecomAlarmRow(Base):
     started_at: Mapped[datetime]
     expected_recovery_at: Mapped[datetime | None]
     cleared_at: Mapped[datetime | None]
+    # The city branch whose area it is (its staff may read it); None: the support centre's.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -45,6 +47,7 @@ class TelecomBlindSpotRow(Base):
     polygon: Mapped[list[list[float]] | None] = mapped_column(JsonType, nullable=True)
     planned_fix: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # as for alarms
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -63,6 +66,10 @@ class TelecomScriptRow(Base):
     explanation: Mapped[str] = mapped_column(Text)
     sms_template: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Approved by the support centre: only then may its SMS be sent. Any change of the
+    # texts clears it.
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
