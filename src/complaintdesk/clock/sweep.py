@@ -37,10 +37,12 @@ from complaintdesk.clock.ladder import (
 )
 from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.model import Complaint
+from complaintdesk.complaints.queries import private_names
 from complaintdesk.complaints.tables import ComplaintEventRow, ComplaintRow
 from complaintdesk.complaints.vocabulary import OPEN_STATUSES, Action, Event
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.kernel.errors import ConcurrencyConflict, InvalidInput
+from complaintdesk.kernel.privacy import mask_text
 from complaintdesk.notify import outbox
 from complaintdesk.org.model import Actor, Role
 from complaintdesk.org.tables import UnitRow, UserRow
@@ -261,10 +263,13 @@ def queue_notices(
 ) -> int:
     unit_id = row.handling_unit_id or row.owner_unit_id
     unit = session.get(UnitRow, unit_id)
+    # The title is the complainant's own words and these notices go to the handling unit
+    # and supervisors: masked as the unit's view of the complaint masks it (SPEC §5).
+    title = mask_text(row.title, private_names(session, [row]).get(row.id, []))
     subject, body, sms = notice(
         event.action,
         tracking_no=row.tracking_no,
-        title=row.title,
+        title=title,
         unit=unit.name if unit else "",
         due_at=due_at,
         reason=event.reason,
@@ -376,5 +381,10 @@ def run_cycle(
         listing_working_days=listing_working_days,
         batch=batch,
     )
-    delivered = outbox.deliver(container.session_factory, registry, container.clock.now())
+    delivered = outbox.deliver(
+        container.session_factory,
+        registry,
+        container.clock.now(),
+        secret_key=container.settings.secret_key,
+    )
     return CycleReport(swept, delivered)

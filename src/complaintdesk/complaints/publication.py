@@ -1,6 +1,11 @@
 """Publication of closed cases (SPEC §5): the result is public; the complainant's name or
-unit only with their consent. Phone and ID numbers in the published text are masked, and
-without consent the complainant's name and unit are blacked out of it as well."""
+unit only with their consent.
+
+The published title and result go through :func:`redact`: everything
+:func:`~complaintdesk.kernel.privacy.mask_text` masks for a handling unit (e-mail
+addresses, ID numbers, mobiles and landlines, house numbers and flats), the names the record
+holds of the proxy and the representatives always, the complainant's name and unit without
+consent, and forms of address that point at a private person (王先生, 李女士, 张某某)."""
 
 from __future__ import annotations
 
@@ -10,15 +15,20 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from complaintdesk.complaints.queries import private_names
 from complaintdesk.complaints.tables import ComplainantRow, ComplaintEventRow, ComplaintRow
 from complaintdesk.complaints.vocabulary import Action, Status
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.kernel.privacy import REDACTED, mask_text
 from complaintdesk.org.tables import UnitRow
+from complaintdesk.triage.entities import _SURNAMES
 
 PUBLISHED_STATUSES = (Status.CLOSED.value, Status.ARCHIVED.value)
-REDACTED = "＊＊＊"
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{3})\d{11}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+# A surname with a form of address or 某: a private person, whoever it is (the surname list
+# is the entity extractor's). 某 followed by 些/种/个… is "some", not a name: "关于某些".
+_PRIVATE_PERSON = re.compile(
+    rf"(?:{'|'.join(_SURNAMES)})(?:先生|女士|小姐|某某|某(?![些种个天日月年时处地次项类件]))"
+)
 
 
 @dataclass(frozen=True)
@@ -36,11 +46,9 @@ class PublishedCase:
 
 
 def redact(text: str, secrets: list[str]) -> str:
-    text = _ID_NUMBER.sub(r"\1***********\2", text)
-    text = _PHONE.sub(r"\1****\2", text)
-    for secret in sorted({s for s in secrets if s and len(s) >= 2}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
+    """Published text: :func:`mask_text` with ``secrets`` (names to black out), then every
+    private person's form of address."""
+    return _PRIVATE_PERSON.sub(REDACTED, mask_text(text, secrets))
 
 
 def published_cases(
@@ -83,11 +91,15 @@ def published_cases(
         .order_by(ComplaintEventRow.id)
     ):
         replies[complaint_id] = reason  # the last answer wins
+    names = private_names(uow.session, rows, people)
     out = []
     for row in rows:
         person = people.get(row.complainant_id) if row.complainant_id else None
         consent = row.consent_publish and person is not None and not person.anonymous
-        hidden = [] if consent or person is None else [person.name or "", person.organisation or ""]
+        # Consent is the complainant's, for their own name and unit: a proxy's or a
+        # representative's name is never published.
+        own = {person.name, person.organisation} if consent and person else set()
+        hidden = [n for n in names.get(row.id, []) if n not in own]
         name = (person.name if consent and person and person.name else None) or REDACTED
         organisation = person.organisation if consent and person else None
         out.append(

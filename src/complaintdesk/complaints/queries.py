@@ -19,8 +19,15 @@ from complaintdesk.clock.deadlines import SHANGHAI
 from complaintdesk.clock.tables import calendar_warnings
 from complaintdesk.complaints.tables import ComplainantRow, ComplaintEventRow, ComplaintRow
 from complaintdesk.complaints.vocabulary import OPEN_STATUSES, Status
+from complaintdesk.intake.tables import RepresentativeRow
 from complaintdesk.kernel.errors import NotFound
-from complaintdesk.kernel.privacy import mask_email, mask_id_number, mask_name, mask_phone
+from complaintdesk.kernel.privacy import (
+    mask_email,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_text,
+)
 from complaintdesk.org.model import Actor
 from complaintdesk.org.repository import subtree_range
 from complaintdesk.org.tables import UnitRow, UserRow
@@ -131,7 +138,9 @@ class ComplaintQueries:
         people = self._complainants({r.complainant_id for r in rows})
         unit_ids: set[int | None] = {r.owner_unit_id for r in rows}
         units = self._unit_names(unit_ids | {r.handling_unit_id for r in rows})
-        views = [self._view(viewer, row, people, units, now) for row in rows]
+        unit_side = [r for r in rows if not viewer.sees(r.owner_unit_path)]
+        names = private_names(self.session, unit_side, people) if unit_side else {}
+        views = [self._view(viewer, row, people, units, names, now) for row in rows]
         # "calendar unknown for YEAR": a deadline counted Monday–Friday only (issue 3).
         warnings = calendar_warnings(self.session, rows)
         for view in views:
@@ -144,9 +153,13 @@ class ComplaintQueries:
         row: ComplaintRow,
         people: dict[int, ComplainantRow],
         units: dict[int, str],
+        names: dict[int, list[str]],
         now: datetime,
     ) -> dict[str, Any]:
         owner_side = viewer.sees(row.owner_unit_path)
+        # The handling side reads complainant-written text masked (SPEC §5): the letter not
+        # at all, the title and the summary (which may quote it) through mask_text.
+        hidden = names.get(row.id, [])
         person = people.get(row.complainant_id) if row.complainant_id else None
         overdue = (
             Status(row.status) in OPEN_STATUSES and row.due_at is not None and row.due_at < now
@@ -156,9 +169,9 @@ class ComplaintQueries:
             "tracking_no": row.tracking_no,
             "status": row.status,
             "channel": row.channel,
-            "title": row.title,
+            "title": row.title if owner_side else mask_text(row.title, hidden),
             "content": row.content if owner_side else None,
-            "summary": row.summary,
+            "summary": row.summary if owner_side else mask_text(row.summary, hidden),
             "complained_unit_name": row.complained_unit_name,
             "complained_person": row.complained_person,
             "complainant": masked_complainant(person) if owner_side else None,
@@ -208,6 +221,7 @@ class ComplaintQueries:
     def timeline(self, viewer: Actor, complaint_id: int) -> list[dict[str, Any]]:
         row = self.get_row(viewer, complaint_id)
         owner_side = viewer.sees(row.owner_unit_path)
+        hidden = [] if owner_side else private_names(self.session, [row]).get(row.id, [])
         result = self.session.execute(
             select(ComplaintEventRow, UserRow.display_name, UserRow.unit_id)
             .outerjoin(UserRow, UserRow.id == ComplaintEventRow.actor_id)
@@ -226,11 +240,75 @@ class ComplaintQueries:
                     "actor_name": actor_name,
                     "from_status": event.from_status,
                     "to_status": event.to_status,
-                    "reason": event.reason,
-                    "data": data if owner_side else _unit_side_data(data),
+                    # Appeal reasons and callback notes quote the complainant.
+                    "reason": event.reason if owner_side else mask_text(event.reason, hidden),
+                    "data": _owner_side_data(data) if owner_side else _unit_side_data(data),
                 }
             )
         return out
+
+
+def private_names(
+    session: Session,
+    rows: list[ComplaintRow],
+    people: dict[int, ComplainantRow] | None = None,
+) -> dict[int, list[str]]:
+    """Per complaint, the names its record holds of the people behind it: the complainant,
+    their organisation, the proxy who filed for them and the group's representatives.
+
+    What :func:`~complaintdesk.kernel.privacy.mask_text` blacks out of text for those who
+    may not know them (handling units, supervision e-mails, the public). Two queries at
+    most for a whole page.
+    """
+    if not rows:
+        return {}
+    wanted = {r.complainant_id for r in rows if r.complainant_id is not None}
+    if people is None or not wanted <= people.keys():
+        found = session.scalars(select(ComplainantRow).where(ComplainantRow.id.in_(wanted)))
+        people = {**(people or {}), **{p.id: p for p in found}}
+    names: dict[int, list[str]] = {}
+    for row in rows:
+        person = people.get(row.complainant_id) if row.complainant_id else None
+        own = []
+        if person is not None:
+            proxy = person.proxy if isinstance(person.proxy, dict) else {}
+            own = [person.name or "", person.organisation or "", str(proxy.get("name") or "")]
+        names[row.id] = [n for n in own if n]
+    reps = session.execute(
+        select(RepresentativeRow.complaint_id, RepresentativeRow.name).where(
+            RepresentativeRow.complaint_id.in_([r.id for r in rows])
+        )
+    )
+    for complaint_id, name in reps:
+        if name:
+            names.setdefault(complaint_id, []).append(name)
+    return names
+
+
+_CONTACT_MASKS = {
+    "from": mask_email,
+    "email": mask_email,
+    "phone": mask_phone,
+    "id_number": mask_id_number,
+    "name": mask_name,
+}
+
+
+def _owner_side_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data as the owning centre sees it: what the complainant wrote, with their
+    contact details masked as every other view masks them (the reveal is the way to the
+    real ones)."""
+    out = dict(data)
+    for key in ("complainant", "contact"):
+        value = out.get(key)
+        if isinstance(value, dict):
+            out[key] = {
+                k: _CONTACT_MASKS[k](v) if k in _CONTACT_MASKS and isinstance(v, str) else v
+                for k, v in value.items()
+            }
+        elif isinstance(value, str):
+            out[key] = mask_text(value)
+    return out
 
 
 def _unit_side_data(data: dict[str, Any]) -> dict[str, Any]:

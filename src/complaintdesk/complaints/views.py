@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from complaintdesk.audit import chain as audit_chain
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.model import Complaint
@@ -42,6 +47,36 @@ def file_command(body: s.ComplaintIn) -> svc.FileComplaint:
         owner_unit_id=body.owner_unit_id,
         importance=body.importance,
     )
+
+
+def record_read(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    complaint_ids: Iterable[int],
+    *,
+    at: datetime,
+    path: str,
+) -> None:
+    """SPEC §5: a read of personal data is logged — one audit entry per request, naming
+    every complaint it showed (a page of fifty costs one entry, not fifty). Chained when
+    the caller commits."""
+    ids = sorted(set(complaint_ids))
+    if not ids:
+        return
+    audit_chain.stage(
+        session,
+        kind=kind,
+        at=at,
+        actor_id=actor.user_id,
+        complaint_id=ids[0] if len(ids) == 1 else None,
+        detail={"complaint_ids": ids, "path": path},
+    )
+
+
+def showed_personal_data(view: dict[str, Any]) -> bool:
+    """The view carries the letter or the (masked) complainant: the owner side's view."""
+    return view.get("content") is not None or view.get("complainant") is not None
 
 
 def _view(uow: Any, container: Any, actor: Actor, complaint_id: int) -> s.ComplaintOut:

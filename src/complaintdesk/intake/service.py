@@ -26,11 +26,14 @@ from complaintdesk.db.unit_of_work import SqlUnitOfWork
 from complaintdesk.intake import attachments, repeats
 from complaintdesk.intake.tables import ComplaintGroupRow, IdempotencyKeyRow, RepresentativeRow
 from complaintdesk.kernel.errors import InvalidInput
+from complaintdesk.kernel.sealing import SealBroken, seal, unseal
 from complaintdesk.kernel.text import clean_text
 from complaintdesk.org.model import Actor
 from complaintdesk.triage.facade import Triage
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+# What the query code kept for a retry is sealed for (kernel.sealing): never plaintext.
+QUERY_CODE_SEAL = "idempotent-query-code"
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,12 @@ class Registered:
             "attachments": self.attachments,
         }
 
+    def stored(self, secret_key: str) -> dict[str, Any]:
+        """The answer as kept for a retry: the query code sealed, never in plaintext."""
+        kept = self.as_dict()
+        kept["query_code_sealed"] = seal(secret_key, QUERY_CODE_SEAL, kept.pop("query_code"))
+        return kept
+
 
 def check_group(group: Group) -> list[Representative]:
     """SPEC §1: a group elects at most 3 representatives; the 4th is refused, by name."""
@@ -124,7 +133,7 @@ def check_group(group: Group) -> list[Representative]:
     return cleaned
 
 
-def _replay(uow: SqlUnitOfWork, key: IdempotencyKey) -> Registered | None:
+def _replay(uow: SqlUnitOfWork, key: IdempotencyKey, secret_key: str) -> Registered | None:
     row = uow.session.scalar(
         select(IdempotencyKeyRow).where(
             IdempotencyKeyRow.scope == key.scope, IdempotencyKeyRow.key == key.key
@@ -140,10 +149,19 @@ def _replay(uow: SqlUnitOfWork, key: IdempotencyKey) -> Registered | None:
     if row.response is None:  # the first request has not committed: it rolled back or runs
         return None
     stored = dict(row.response)
+    try:
+        code = unseal(secret_key, QUERY_CODE_SEAL, str(stored.get("query_code_sealed") or ""))
+    except SealBroken as exc:
+        # Sealed under another secret key (it was rotated): the code cannot be said again.
+        raise InvalidInput(
+            "无法重放该请求：密钥已更换，请用投诉时收到的查询码，或换一个新的 Idempotency-Key"
+            " / this request cannot be replayed (the secret key changed); use the query code"
+            " you were given, or a new Idempotency-Key"
+        ) from exc
     return Registered(
         id=stored["id"],
         tracking_no=stored["tracking_no"],
-        query_code=stored["query_code"],
+        query_code=code,
         repeat_of=stored.get("repeat_of"),
         attachments=list(stored.get("attachments") or []),
         replayed=True,
@@ -162,12 +180,18 @@ def register(
     default_unit_id: int | None = None,
     commit: bool = True,
     triage: Triage | None = None,
+    secret_key: str | None = None,
 ) -> Registered:
-    """File one complaint with everything that came with it; all or nothing."""
+    """File one complaint with everything that came with it; all or nothing.
+
+    ``secret_key`` seals the query code kept with an idempotency key; required with one.
+    """
     reps = check_group(intake.group) if intake.group is not None else []
     content_types = attachments.check_all(list(intake.uploads))
     if idempotency is not None:
-        earlier = _replay(uow, idempotency)
+        if not secret_key:
+            raise ValueError("an idempotent filing needs the secret key to seal its answer")
+        earlier = _replay(uow, idempotency, secret_key)
         if earlier is not None:
             return earlier
         uow.session.execute(
@@ -186,7 +210,7 @@ def register(
             uow.session.flush()
         except IntegrityError:
             uow.rollback()
-            earlier = _replay(uow, idempotency)
+            earlier = _replay(uow, idempotency, secret_key)
             if earlier is not None:
                 return earlier
             raise
@@ -249,10 +273,11 @@ def register(
         ],
     )
     if idempotency is not None:
+        assert secret_key is not None
         claim.complaint_id = filed.id
-        # Kept so that a retry, which never saw the first answer, gets the query code too;
-        # rows older than IDEMPOTENCY_TTL are deleted.
-        claim.response = result.as_dict()
+        # Kept so that a retry, which never saw the first answer, gets the query code too,
+        # sealed; rows older than IDEMPOTENCY_TTL are deleted.
+        claim.response = result.stored(secret_key)
     uow.session.flush()
     if commit:
         uow.commit()
@@ -283,6 +308,7 @@ def register_in(
         default_unit_id=default_unit_id,
         commit=commit,
         triage=container.triage,
+        secret_key=container.settings.secret_key,
     )
 
 

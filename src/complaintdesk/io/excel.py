@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from complaintdesk.io.cells import safe_cell
 from complaintdesk.io.tables import Limits, TableError
 from complaintdesk.io.tables import read_sheets as _read_sheets
 
@@ -44,7 +45,9 @@ def read_sheets(content: bytes) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _cell_value(value: Any) -> Any:
-    if isinstance(value, Decimal | int | float | str) or value is None:
+    if isinstance(value, str):
+        return safe_cell(value)
+    if isinstance(value, Decimal | int | float) or value is None:
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -58,10 +61,10 @@ def write_workbook(sheets: Sequence[Sheet]) -> bytes:
         ws = book.create_sheet(sheet.title.translate(_BAD_TITLE)[:31])
         first = 1
         if sheet.caption:
-            ws.cell(row=1, column=1, value=sheet.caption).font = Font(bold=True, size=13)
+            ws.cell(row=1, column=1, value=safe_cell(sheet.caption)).font = Font(bold=True, size=13)
             first = 3
         for col, header in enumerate(sheet.headers, start=1):
-            cell = ws.cell(row=first, column=col, value=header)
+            cell = ws.cell(row=first, column=col, value=safe_cell(header))
             cell.font = Font(bold=True)
             cell.fill = _HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from complaintdesk.io import tables
+from complaintdesk.io.cells import safe_row
 from complaintdesk.triage.text import join_fields
 
 
@@ -66,12 +67,12 @@ def write_table(path: str | Path, columns: list[str], rows: list[dict[str, objec
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet()
-        sheet.append(columns)
+        sheet.append(safe_row(columns))
         for row in rows:
-            sheet.append([row.get(c, "") for c in columns])
+            sheet.append(safe_row(row.get(c, "") for c in columns))
         book.save(path)
         return
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(fh)
+        writer.writerow(safe_row(columns))
+        writer.writerows(safe_row(row.get(c, "") for c in columns) for row in rows)
