@@ -75,7 +75,7 @@ def test_the_teddy_cup_sample_imports_once_and_a_second_import_adds_nothing(
     assert verdict.ok and verdict.checked == events, verdict.message
 
 
-def test_a_gbk_file_is_read_and_bad_rows_are_reported_with_row_numbers(
+def test_a_gbk_file_with_bad_rows_stores_nothing_and_reports_every_row_then_imports_corrected(
     container: Container, org: dict[str, Any], tmp_path: Path
 ) -> None:
     path = write_csv(
@@ -93,7 +93,9 @@ def test_a_gbk_file_is_read_and_bad_rows_are_reported_with_row_numbers(
     )
     report = run(container, path)
     assert report.encoding == "gb18030"
-    assert report.imported == 2
+    assert report.imported == 0 and not report.stored
+    assert "未保存任何数据" in report.message and "nothing was stored" in report.message
+    assert counts(container) == (0, 0)
     assert [e.row for e in report.errors] == [3, 4, 5, 6, 7]
     assert "不能为空" in report.errors[0].reason
     assert "无法识别" in report.errors[1].reason
@@ -104,6 +106,16 @@ def test_a_gbk_file_is_read_and_bad_rows_are_reported_with_row_numbers(
     importer.write_error_report(out, report.errors)
     lines = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert lines[0][0].startswith("行号") and lines[1][0] == "3"
+    corrected = write_csv(
+        tmp_path / "gbk-corrected.csv",
+        [
+            [1, "U1", "路灯不亮", "2026-11-01 10:00:00", "小区路灯坏了一个月无人维修", "城乡建设"],
+            [7, "U7", "<script>alert(1)</script>", "2026/11/02 08:00", "'; DROP TABLE x; --", ""],
+        ],
+        encoding="gb18030",
+    )
+    again = run(container, corrected)
+    assert again.stored and again.imported == 2
     with container.uow() as uow:
         titles = set(uow.session.scalars(select(ComplaintRow.title)))
     assert titles == {"路灯不亮", "<script>alert(1)</script>"}
@@ -166,13 +178,21 @@ def test_the_import_command_shows_progress_and_writes_an_error_report(
     monkeypatch.setenv("COMPLAINTDESK_DATABASE_URL", container.settings.database_url)
     get_settings.cache_clear()
     monkeypatch.chdir(tmp_path)
+    fixed = write_csv(
+        tmp_path / "fixed.csv", [[1, "U1", "标题", "2026-11-01 10:00:00", "内容一", ""]]
+    )
     try:
         result = CliRunner().invoke(app, ["import", str(path)])
+        stored_after_refusal = counts(container)
+        again = CliRunner().invoke(app, ["import", str(fixed)])
     finally:
         get_settings.cache_clear()
-    assert result.exit_code == 0, result.output
-    assert "imported: 1" in result.output
+    assert result.exit_code == 2, result.output
+    assert "未保存任何数据" in result.output and "nothing was stored" in result.output
     assert (tmp_path / "cli.errors.csv").is_file()
+    assert stored_after_refusal == (0, 0)
+    assert again.exit_code == 0, again.output
+    assert "imported: 1" in again.output
     refused = CliRunner().invoke(app, ["import", str(tmp_path / "missing.csv")])
     assert refused.exit_code == 2
 
@@ -231,7 +251,7 @@ def test_an_import_in_several_batches_links_repeats_and_keeps_the_audit_chain_in
     assert verdict.checked == 9  # one entry per event
 
 
-def test_a_database_failure_in_a_later_batch_stores_nothing_of_an_atomic_import(
+def test_a_database_failure_in_a_later_batch_stores_nothing_of_the_import(
     container: Container, org: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy import update
@@ -247,7 +267,7 @@ def test_a_database_failure_in_a_later_batch_stores_nothing_of_an_atomic_import(
         uow.commit()
     rows = [[n, f"U{n}", "t", "", f"第{n}件不同的投诉内容", ""] for n in range(2, 6)]
     with pytest.raises(IntegrityError):
-        run(container, write_csv(tmp_path / "four.csv", rows), atomic=True)
+        run(container, write_csv(tmp_path / "four.csv", rows))
     assert counts(container) == (1, 1)
     with container.uow() as uow:
         verdict = audit.verify(uow)

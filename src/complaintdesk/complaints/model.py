@@ -274,10 +274,10 @@ class Complaint:
         one); an important complaint needs the leader's instruction (批示) first."""
         self.ensure_allowed(Action.DISPATCH)
         self._check_sign_off(mode, unit_id)
-        self.signed_off = None
-        if mode is DispatchMode.TRANSFER:
-            summary = summary.strip() or self.summary
+        if mode is DispatchMode.TRANSFER:  # checked before anything changes: a refusal
+            summary = summary.strip() or self.summary  # must leave the sign-off in place
             _require(summary, "转办摘要", "transfer summary")
+        self.signed_off = None
         if summary:
             self.summary = summary.strip()
         self.handling_unit_id = unit_id

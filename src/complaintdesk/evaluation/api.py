@@ -25,9 +25,10 @@ from complaintdesk.evaluation.scoring import (
     RectificationKind,
 )
 from complaintdesk.evaluation.service import GRADE_LABELS, Period
-from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, DbId, UowDep
 from complaintdesk.io.excel import MAX_UPLOAD_BYTES, XLSX_MEDIA_TYPE, Sheet
 from complaintdesk.io.excel import write_workbook as _write_workbook
+from complaintdesk.io.tables import read_upload
 from complaintdesk.kernel.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1")
@@ -53,7 +54,7 @@ class GradeCountsIn(_Strict):
 class AssessmentIn(_Strict):
     """Either the month's grade counts, or one single assessment's grade."""
 
-    unit_id: int
+    unit_id: DbId
     period: str = Field(max_length=7)
     method: Method
     counts: GradeCountsIn | None = None
@@ -72,10 +73,10 @@ class AssessmentsIn(_Strict):
 
 
 class RectificationIn(_Strict):
-    unit_id: int
+    unit_id: DbId
     period: str = Field(max_length=7)
     kind: RectificationKind
-    complaint_id: int | None = None
+    complaint_id: DbId | None = None
     note: str = Field("", max_length=2000)
 
 
@@ -125,7 +126,7 @@ def list_assessments(period: PeriodQuery, actor: ActorDep, uow: UowDep) -> list[
     tags=[EVALUATION],
     summary="删除测评记录 / delete an entry",
 )
-def delete_assessment(entry_id: int, actor: ActorDep, uow: UowDep) -> None:
+def delete_assessment(entry_id: DbId, actor: ActorDep, uow: UowDep) -> None:
     ev.delete_entry(uow, actor, "assessments", entry_id)
 
 
@@ -164,7 +165,7 @@ def list_rectifications(period: PeriodQuery, actor: ActorDep, uow: UowDep) -> li
     tags=[EVALUATION],
     summary="删除整改记录 / delete an entry",
 )
-def delete_rectification(entry_id: int, actor: ActorDep, uow: UowDep) -> None:
+def delete_rectification(entry_id: DbId, actor: ActorDep, uow: UowDep) -> None:
     ev.delete_entry(uow, actor, "rectifications", entry_id)
 
 
@@ -174,14 +175,15 @@ def delete_rectification(entry_id: int, actor: ActorDep, uow: UowDep) -> None:
     tags=[EVALUATION],
     summary="从Excel导入测评与整改 / import from Excel",
 )
-async def import_assessments(
+def import_assessments(
     actor: ActorDep,
     uow: UowDep,
     container: ContainerDep,
     file: Annotated[UploadFile, File(description=".xlsx, 见 docs/evaluation.md §4")],
     replace: bool = False,
 ) -> Any:
-    content = await file.read(MAX_UPLOAD_BYTES + 1)
+    # A plain def: openpyxl and the database run in the threadpool, not on the event loop.
+    content = read_upload(file.file, MAX_UPLOAD_BYTES)
     try:
         result = import_workbook(uow, actor, content, now=container.clock.now(), replace=replace)
     except ImportRejected as exc:
@@ -256,7 +258,7 @@ def hotline(period: PeriodQuery, actor: ActorDep, uow: UowDep, container: Contai
 def drilldown(
     period: PeriodQuery,
     figure: str,
-    unit_id: int,
+    unit_id: DbId,
     actor: ActorDep,
     uow: UowDep,
     container: ContainerDep,

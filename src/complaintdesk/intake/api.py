@@ -3,21 +3,23 @@ attachments, repeat counts, and spreadsheet upload. Filing honours ``Idempotency
 
 from __future__ import annotations
 
-from datetime import date
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints.queries import ComplaintQueries
-from complaintdesk.complaints.views import file_command
+from complaintdesk.complaints.views import file_command, record_read
 from complaintdesk.complaints.vocabulary import Action, Channel
-from complaintdesk.http.deps import ActorDep, ContainerDep, IdempotencyHeader, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, Day, DbId, IdempotencyHeader, UowDep
 from complaintdesk.intake import attachments, importer, repeats
 from complaintdesk.intake import service as intake
 from complaintdesk.intake.tables import AttachmentRow
+from complaintdesk.io import tables
 from complaintdesk.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from complaintdesk.org.model import Actor, Role
 
@@ -106,10 +108,17 @@ def register(
 @router.get(
     "/api/v1/complaints/{complaint_id}/group", summary="群体投诉代表 / group and representatives"
 )
-def group(complaint_id: int, actor: ActorDep, uow: UowDep) -> dict[str, Any]:
+def group(
+    complaint_id: DbId, actor: ActorDep, uow: UowDep, container: ContainerDep
+) -> dict[str, Any]:
     row = ComplaintQueries(uow.session).get_row(actor, complaint_id)
     _owner_side(actor, row.owner_unit_path)
-    return {"group": intake.group_of(uow, complaint_id)}
+    out = {"group": intake.group_of(uow, complaint_id)}
+    path = f"/api/v1/complaints/{complaint_id}/group"
+    now = container.clock.now()
+    record_read(uow.session, actor, "read_representatives", [complaint_id], at=now, path=path)
+    uow.commit()
+    return out
 
 
 def _owner_side(actor: Actor, owner_path: str) -> None:
@@ -134,7 +143,7 @@ def _attachment_out(row: AttachmentRow) -> dict[str, Any]:
 
 
 @router.get("/api/v1/complaints/{complaint_id}/attachments", summary="附件列表 / attachments")
-def list_attachments(complaint_id: int, actor: ActorDep, uow: UowDep) -> list[dict[str, Any]]:
+def list_attachments(complaint_id: DbId, actor: ActorDep, uow: UowDep) -> list[dict[str, Any]]:
     row = ComplaintQueries(uow.session).get_row(actor, complaint_id)
     _owner_side(actor, row.owner_unit_path)
     return [_attachment_out(a) for a in attachments.for_complaint(uow.session, complaint_id)]
@@ -145,8 +154,8 @@ def list_attachments(complaint_id: int, actor: ActorDep, uow: UowDep) -> list[di
     status_code=201,
     summary="上传附件 / add an attachment",
 )
-async def upload_attachment(
-    complaint_id: int,
+def upload_attachment(
+    complaint_id: DbId,
     file: Annotated[UploadFile, File(description="≤10 MB")],
     actor: ActorDep,
     uow: UowDep,
@@ -156,7 +165,7 @@ async def upload_attachment(
     _owner_side(actor, row.owner_unit_path)
     if not actor.may(Action.FILE):
         raise PermissionDenied("无权补充附件 / your role may not add attachments")
-    data = await file.read(attachments.MAX_ATTACHMENT_BYTES + 1)
+    data = file.file.read(attachments.MAX_ATTACHMENT_BYTES + 1)
     upload = attachments.Upload(file.filename or "", data, file.content_type)
     content_type = attachments.check(upload)
     stored = attachments.store(
@@ -180,7 +189,7 @@ async def upload_attachment(
     response_class=Response,
 )
 def download_attachment(
-    complaint_id: int, attachment_id: int, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, attachment_id: DbId, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> Response:
     row = ComplaintQueries(uow.session).get_row(actor, complaint_id)
     _owner_side(actor, row.owner_unit_path)
@@ -188,6 +197,10 @@ def download_attachment(
     if att is None or att.complaint_id != complaint_id:
         raise NotFound(f"附件 {attachment_id} 不存在 / attachment {attachment_id} not found")
     data = attachments.read(container.settings.attachments_dir, att)
+    path = f"/api/v1/complaints/{complaint_id}/attachments/{attachment_id}"
+    now = container.clock.now()
+    record_read(uow.session, actor, "read_attachment", [complaint_id], at=now, path=path)
+    uow.commit()
     return Response(
         data,
         media_type=att.content_type,
@@ -209,8 +222,8 @@ def _quote(name: str) -> str:
 def repeat_counts(
     actor: ActorDep,
     uow: UowDep,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    received_from: Day | None = None,
+    received_to: Day | None = None,
 ) -> dict[str, int]:
     return repeats.repeat_counts(
         uow.session, actor, received_from=received_from, received_to=received_to
@@ -221,26 +234,39 @@ def repeat_counts(
     "/api/v1/intake/imports",
     summary="批量导入 Excel/CSV / import a spreadsheet",
 )
-async def import_spreadsheet(
+def import_spreadsheet(
     file: Annotated[UploadFile, File(description=".xlsx or .csv, ≤50 MB")],
     actor: ActorDep,
     container: ContainerDep,
     mapping: Annotated[str | None, Form(description="如 content=内容,title=标题")] = None,
     source: Annotated[str, Form(max_length=40)] = "import",
-) -> dict[str, Any]:
+) -> Any:
+    """All or nothing: a bad row anywhere stores nothing and answers 422 with every bad row.
+
+    A plain ``def``: parsing and the bulk write run in the threadpool, not on the event
+    loop. The upload is copied to a temporary file in chunks (refused past the limit) and
+    streamed from there, never held whole in memory."""
     if not (actor.is_admin or Role.INTAKE_OPERATOR in actor.roles):
         raise PermissionDenied("仅受理员或管理员可批量导入 / only intake operators may import")
-    data = await file.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidInput("文件超过50MB上限 / the file exceeds the 50 MB limit")
-    table = importer.read_table(data, file.filename or "upload.csv")
-    report = importer.import_rows(
-        container,
-        table,
-        importer.ImportOptions(
-            mapping=importer.parse_mapping(mapping),
-            source=source,
-            owner_unit_id=actor.unit_id,
-        ),
+    name = file.filename or "upload.csv"
+    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix[:10]) as spooled:
+        tables.copy_upload(file.file, spooled, MAX_IMPORT_BYTES)
+        spooled.flush()
+        with importer.read_table(Path(spooled.name), name) as table:
+            report = importer.import_rows(
+                container,
+                table,
+                importer.ImportOptions(
+                    mapping=importer.parse_mapping(mapping),
+                    source=source,
+                    owner_unit_id=actor.unit_id,
+                ),
+            )
+    out = report.as_dict(limit_errors=200)
+    if report.stored:
+        return out
+    rows = [{"row": e.row, "reason": e.reason, "ref": e.ref} for e in report.errors[:200]]
+    return JSONResponse(
+        {"error": {"code": "invalid", "message": report.message, "rows": rows}, "report": out},
+        status_code=422,
     )
-    return report.as_dict(limit_errors=200)

@@ -83,6 +83,7 @@ def import_file(
         typer.echo(f"错误报告 error report: {path}", err=True)
         for e in report.errors[:5]:
             typer.echo(f"  第{e.row}行 row {e.row}: {e.reason}", err=True)
+        raise _fail(report.message) from None  # all or nothing: the file stored nothing
 
 
 def _stderr():  # type: ignore[no-untyped-def]

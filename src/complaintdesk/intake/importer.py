@@ -1,11 +1,16 @@
 """Bulk import of complaints from .csv and .xlsx (SPEC §1, channel ``import``).
 
+All or nothing: the whole file is one transaction. A bad row anywhere (or a file that turns
+out damaged halfway) rolls everything back; the report lists every bad row with its number
+and a bilingual reason, and the corrected file can simply be imported again.
+
 Fast because it is batched: rows are parsed and checked in Python, then each batch of
 ``BATCH`` complaints is written with ids chosen up front and one bulk write per table
 (PostgreSQL ``COPY``, SQLite ``executemany``; see :class:`_Store`), one reserved block of
 tracking numbers, and the batch's events handed straight to the audit chain — not one service
-call per row. A writer thread stores one batch while the next is read. Every complaint still
-gets its ``file`` event, its deadline and a query code, exactly like one filed at the counter.
+call per row. A writer thread stores one batch while the next is read, inside the one
+transaction. Every complaint still gets its ``file`` event, its deadline and a query code,
+exactly like one filed at the counter.
 
 Re-importing is a no-op: each row's ``external_ref`` is ``<source>:<留言编号>`` (or a hash
 of the row when the layout has no id), and refs already stored are skipped.
@@ -39,6 +44,7 @@ from complaintdesk.complaints.tables import ComplainantRow, ComplaintEventRow, C
 from complaintdesk.complaints.vocabulary import Action, Channel, Event, Status
 from complaintdesk.db.base import UTCDateTime
 from complaintdesk.intake import repeats
+from complaintdesk.io.cells import safe_row
 from complaintdesk.io.tables import Table, detect_encoding, read_table
 from complaintdesk.kernel.errors import InvalidInput
 from complaintdesk.kernel.text import MAX_TEXT_CHARS, clean_text
@@ -112,6 +118,10 @@ def parse_mapping(text: str | None) -> dict[str, str]:
 def resolve_columns(header: list[str], mapping: dict[str, str]) -> dict[str, int]:
     """Field → column index: the explicit mapping first, then the Teddy Cup names."""
     index = {name: i for i, name in enumerate(header) if name}
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        if name:
+            positions.setdefault(name, []).append(i + 1)
     columns: dict[str, int] = {}
     for key, column in mapping.items():
         if column not in index:
@@ -125,6 +135,15 @@ def resolve_columns(header: list[str], mapping: dict[str, str]) -> dict[str, int
             found = next((index[n] for n in names if n in index), None)
             if found is not None:
                 columns[key] = found
+    for i in columns.values():
+        places = positions[header[i]]
+        if len(places) > 1:  # which of the two is the letter? Refuse rather than guess.
+            shown = "、".join(str(p) for p in places)
+            raise InvalidInput(
+                f"表头“{header[i]}”重复出现（第{shown}列），请删除或改名"
+                f" / the header {header[i]!r} appears more than once (columns"
+                f" {', '.join(str(p) for p in places)}); remove or rename one"
+            )
     if "content" not in columns:
         raise InvalidInput(
             "无法识别表格布局：缺少“留言详情”列。请用列映射指定，如 content=投诉内容,title=标题"
@@ -272,7 +291,6 @@ class ImportOptions:
     mapping: dict[str, str] = field(default_factory=dict)
     source: str = "import"
     owner_unit_id: int | None = None
-    atomic: bool = False  # one transaction for the whole file (uploads); else per batch
 
 
 @dataclass(frozen=True)
@@ -294,12 +312,29 @@ class ImportReport:
     encoding: str | None = None
 
     @property
+    def stored(self) -> bool:
+        """Whether the file was stored: all of it, or (with a bad row) none of it."""
+        return not self.errors
+
+    @property
+    def message(self) -> str:
+        if self.stored:
+            return f"已导入 {self.imported} 件投诉 / {self.imported} complaints imported"
+        return (
+            f"导入失败：{len(self.errors)} 行有错误，未保存任何数据，请修改后重新导入"
+            f" / import refused: {len(self.errors)} bad rows, nothing was stored;"
+            " correct them and import the file again"
+        )
+
+    @property
     def per_second(self) -> float:
         return self.imported / self.seconds if self.seconds else 0.0
 
     def as_dict(self, limit_errors: int | None = None) -> dict[str, Any]:
         errors = self.errors if limit_errors is None else self.errors[:limit_errors]
         return {
+            "stored": self.stored,
+            "message": self.message,
             "rows": self.rows,
             "imported": self.imported,
             "already_present": self.already_present,
@@ -318,7 +353,8 @@ def write_error_report(path: Path, errors: list[RowError]) -> None:
         writer = csv.writer(handle)
         writer.writerow(["行号 row", "编号 ref", "原因 reason"])
         for e in errors:
-            writer.writerow([e.row, e.ref or "", e.reason])
+            # ref and reason quote the uploaded row: made inert if they look like a formula
+            writer.writerow(safe_row([e.row, e.ref or "", e.reason]))
 
 
 def _owner(uow: Any, unit_id: int | None) -> Unit:
@@ -339,7 +375,10 @@ def import_rows(
     options: ImportOptions,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import every row of ``table``; bad rows go to the report, never half into the db."""
+    """Import every row of ``table`` in one transaction, or none of them.
+
+    Every row is checked even after a bad one, so that the report lists them all; once one
+    is bad, no further batch is written and what was written is rolled back."""
     started = time.perf_counter()
     report = ImportReport(encoding=table.encoding)
     columns = resolve_columns(table.header, options.mapping)
@@ -349,12 +388,11 @@ def import_rows(
     now = container.clock.now()
     seen: set[str] = set()
     rows: Iterator[tuple[int, list[Any]]] = table.rows
-    if options.atomic:
-        rows = iter(list(rows))  # a malformed file fails here, before anything is written
     # One writer thread: while it waits on the database for batch k, this thread reads and
-    # checks batch k + 1. Batches are still written and committed one after the other, in
-    # file order, by one session; the pool is left (and the batch in flight finished) before
-    # the unit of work is, so an error rolls back exactly what it did before.
+    # checks batch k + 1. Batches are written one after the other, in file order, by one
+    # session and one transaction; the pool is left (and the batch in flight finished)
+    # before the unit of work is, so any error — a bad row, a damaged file, the database —
+    # rolls back the whole file.
     with (
         container.uow() as uow,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as pool,
@@ -364,8 +402,6 @@ def import_rows(
 
         def store(batch: list[Prepared]) -> None:
             writer.write(batch, report)
-            if not options.atomic:
-                uow.commit()
 
         in_flight: Future[None] | None = None
         batch: list[Prepared] = []
@@ -380,6 +416,8 @@ def import_rows(
                 report.duplicates_in_file += 1
                 continue
             seen.add(row.ref)
+            if report.errors:
+                continue  # nothing more is written; the rows are still checked
             batch.append(row)
             if len(batch) >= BATCH:
                 if in_flight is not None:
@@ -390,9 +428,13 @@ def import_rows(
                 batch = []
         if in_flight is not None:
             in_flight.result()
-        if batch:
-            writer.write(batch, report)
-        uow.commit()
+        if report.errors:
+            uow.rollback()
+            report.imported = report.repeats = 0
+        else:
+            if batch:
+                writer.write(batch, report)
+            uow.commit()
         if progress:
             progress(table.total)
     report.seconds = time.perf_counter() - started

@@ -60,6 +60,11 @@ class Limits:
     max_ratio: float = 200.0  # unpacked / packed size of one member …
     ratio_floor_bytes: int = 1 * MB  # … once it unpacks to more than this
     max_members: int = 10_000
+    # Text lines are read at most this long, so a file that is one endless line is refused
+    # after this many characters instead of being read whole (a header is short; a row may
+    # hold a long letter, which the importer then refuses as a row error).
+    max_header_chars: int = 64 * 1024
+    max_line_chars: int = 16 * MB
 
 
 LIMITS = Limits()
@@ -213,6 +218,24 @@ def _empty() -> TableError:
     return TableError("文件为空", "the file is empty")
 
 
+def copy_upload(stream: IO[bytes], target: IO[bytes], limit: int) -> int:
+    """Copy an upload to ``target`` in 1 MB chunks; refuse it once it passes ``limit``
+    bytes, having held at most one chunk in memory. Returns the size."""
+    size = 0
+    while chunk := stream.read(SAMPLE_BYTES):
+        size += len(chunk)
+        _check_size(size, limit)
+        target.write(chunk)
+    return size
+
+
+def read_upload(stream: IO[bytes], limit: int) -> bytes:
+    """An upload's bytes, refused past ``limit`` without reading more than ``limit + 1``."""
+    data = stream.read(limit + 1)
+    _check_size(len(data), limit)
+    return data
+
+
 # --- text -------------------------------------------------------------------------------
 
 
@@ -296,6 +319,21 @@ def _open_raw(source: bytes | Path) -> IO[bytes]:
         ) from exc
 
 
+class _LineTooLong(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def _bounded_lines(text: IO[str], limit: list[int]) -> Iterator[str]:
+    """The lines ``csv.reader`` parses, each read at most ``limit[0]`` characters long:
+    ``readline(n)`` never holds more than ``n`` characters of one endless line."""
+    while line := text.readline(limit[0] + 1):
+        if len(line) > limit[0]:
+            raise _LineTooLong(limit[0])
+        yield line
+
+
 def _read_text(source: bytes | Path, delimiter: str, limits: Limits) -> Table:
     total = _size(source)
     _check_size(total, limits.max_bytes)
@@ -309,7 +347,8 @@ def _read_text(source: bytes | Path, delimiter: str, limits: Limits) -> Table:
     text = io.TextIOWrapper(
         io.BufferedReader(counting, 1 << 20), encoding=encoding, newline="", errors="strict"
     )
-    reader = csv.reader(text, delimiter=delimiter)
+    limit = [limits.max_header_chars]  # the header's limit, then the rows'
+    reader = csv.reader(_bounded_lines(text, limit), delimiter=delimiter)
     header: list[str] | None = None
     number = 0  # records read: a quoted cell may span lines, as in a spreadsheet's row
     try:
@@ -318,12 +357,19 @@ def _read_text(source: bytes | Path, delimiter: str, limits: Limits) -> Table:
             if not is_blank(values):
                 header = clean_header(values)
                 break
+    except _LineTooLong as exc:
+        text.close()
+        raise TableError(
+            f"表头行超过 {exc.limit} 个字符，已拒绝",
+            f"the header row is longer than {exc.limit} characters; refused",
+        ) from None
     except (csv.Error, UnicodeDecodeError) as exc:
         text.close()
         raise TableError("无法读取表头", f"cannot read the header row: {exc}") from exc
     if header is None:
         text.close()
         raise _empty()
+    limit[0] = limits.max_line_chars
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         # The hot loop of a bulk import: kept to the few operations it needs.
@@ -333,6 +379,11 @@ def _read_text(source: bytes | Path, delimiter: str, limits: Limits) -> Table:
                 done += 1
                 if any(values) and (values[0].strip() or not is_blank(values)):
                     yield done, values
+        except _LineTooLong as exc:
+            raise TableError(
+                f"第{done + 1}行超过 {exc.limit} 个字符，已拒绝",
+                f"row {done + 1} is longer than {exc.limit} characters; refused",
+            ) from None
         except UnicodeDecodeError as exc:
             raise TableError(
                 f"第{done + 1}行附近编码错误，文件不是一致的 {encoding} 编码",
@@ -454,9 +505,11 @@ __all__ = [
     "check_xlsx",
     "clean_header",
     "clean_name",
+    "copy_upload",
     "detect_encoding",
     "is_blank",
     "read_dicts",
     "read_sheets",
     "read_table",
+    "read_upload",
 ]
