@@ -17,6 +17,7 @@ from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.repository import NewComplainant
 from complaintdesk.complaints.vocabulary import Channel
 from complaintdesk.http.deps import ContainerDep, UowDep
+from complaintdesk.http.ratelimit import rate_limit
 from complaintdesk.http.rendering import render
 from complaintdesk.intake import attachments
 from complaintdesk.intake import service as intake
@@ -44,8 +45,15 @@ def complaint_form(request: Request) -> Response:
     return _form_page(request, {}, None, 200)
 
 
-@router.post("/complaint")
-async def submit_complaint(
+# The parser stops at the 11th file's headers; the endpoint counts before reading any file.
+# A plain `def`: triage, repeat detection and the database run in the threadpool, never on
+# the event loop that every other request of this worker waits on.
+@router.post(
+    "/complaint",
+    dependencies=[rate_limit("filing")],
+    form_limits={"max_files": attachments.MAX_ATTACHMENTS, "max_fields": 100},
+)
+def submit_complaint(
     request: Request,
     uow: UowDep,
     container: ContainerDep,
@@ -74,12 +82,13 @@ async def submit_complaint(
         "form_token": form_token,
     }
     try:
+        chosen = [f for f in (files or []) if f.filename]
+        attachments.check_count(len(chosen))
         uploads = [
             attachments.Upload(
-                f.filename or "", await f.read(attachments.MAX_ATTACHMENT_BYTES + 1), f.content_type
+                f.filename or "", f.file.read(attachments.MAX_ATTACHMENT_BYTES + 1), f.content_type
             )
-            for f in (files or [])
-            if f.filename
+            for f in chosen
         ]
         complainant = _complainant(name, phone, email, anonymous)
         key_payload = {k: v for k, v in values.items() if k != "form_token"}
@@ -133,7 +142,7 @@ def status_form(request: Request) -> Response:
     return render(request, "public_status.html", {"values": {}, "status": None, "error": None})
 
 
-@router.post("/status")
+@router.post("/status", dependencies=[rate_limit("status")])
 def status_page(
     request: Request,
     uow: UowDep,

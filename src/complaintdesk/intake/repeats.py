@@ -7,12 +7,15 @@ complaint of its chain (``repeat_of_id``), so a chain's size is one COUNT.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -121,24 +124,73 @@ def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
-@lru_cache(maxsize=8192)
-def _signature(text: str) -> tuple[str, frozenset[str]]:
+class Signature(NamedTuple):
+    """A text as the rule compares it: a digest of its normal form and its sorted bigram codes."""
+
+    digest: bytes
+    codes: np.ndarray  # uint64, sorted, unique: (first char << 21) | second char
+
+
+def signature(text: str) -> Signature:
     normal = normalise(text)
-    return normal, frozenset(bigrams(normal))
+    digest = hashlib.blake2b(normal.encode(), digest_size=16).digest()
+    chars = np.frombuffer(normal.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(chars) < 2:
+        return Signature(digest, chars)  # "" has no bigram; one character stands for itself
+    return Signature(digest, np.unique((chars[:-1] << np.uint64(21)) | chars[1:]))
+
+
+class _SignatureCache:
+    """Signatures of recently compared texts, bounded by the bytes they hold, not by count:
+    one caller filing many 20,000-character letters must not grow memory without bound."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget = budget_bytes
+        self.used = 0
+        self.items: OrderedDict[bytes, Signature] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, text: str) -> Signature:
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        made = signature(text)
+        size = made.codes.nbytes + 200
+        if size > self.budget:
+            return made
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = made
+                self.used += size
+                while self.used > self.budget:
+                    _, dropped = self.items.popitem(last=False)
+                    self.used -= dropped.codes.nbytes + 200
+        return made
+
+
+_SIGNATURES = _SignatureCache(budget_bytes=32 * 1024 * 1024)
 
 
 def similarity(a: str, b: str) -> float:
-    na, sa = _signature(a)
-    nb, sb = _signature(b)
-    if na == nb:
+    """Jaccard similarity of the two texts' character bigrams (1.0 for the same normal form)."""
+    sa, sb = _SIGNATURES.get(a), _SIGNATURES.get(b)
+    if sa.digest == sb.digest:
         return 1.0
+    na, nb = len(sa.codes), len(sb.codes)
     if not na or not nb:
         return 0.0
     # Jaccard never exceeds the ratio of the set sizes: below the threshold, skip the set work
     # (the score is then reported as 0 — "not near-identical" is all callers ask).
-    if min(len(sa), len(sb)) < NEAR_IDENTICAL * max(len(sa), len(sb)):
+    if min(na, nb) < NEAR_IDENTICAL * max(na, nb):
         return 0.0
-    return len(sa & sb) / len(sa | sb)
+    # Both are sorted and unique: look each of b up in a (no re-sorting of the union).
+    at = np.searchsorted(sa.codes, sb.codes)
+    at[at == na] = 0
+    common = int(np.count_nonzero(sa.codes[at] == sb.codes))
+    return common / (na + nb - common)
 
 
 class Candidate(NamedTuple):

@@ -380,17 +380,23 @@ def _suffix_names(
 ) -> list[str]:
     pattern = re.compile("|".join(re.escape(s) for s in suffixes))
     names = []
+    judged: dict[tuple[str, str], bool] = {}  # a long text repeats its names: judge each once
     for m in pattern.finditer(text):
         if place and text[m.end() : m.end() + 1] in _NOT_AFTER_PLACE:
             continue
         # A place stops at the previous place's suffix so "湖南省长沙市" gives two places.
         stop = "省市州县区镇乡" if place else ""
         name = _extend_left(text, m.end(), len(m.group()), max_len, stop)
-        if len(name) < min_len or any(name.endswith(bad) for bad in _NOT_NAMES):
-            continue
-        if name in _NOT_NAMES or name == m.group():
-            continue
-        names.append(name)
+        ok = judged.get((name, m.group()))
+        if ok is None:
+            ok = judged[name, m.group()] = not (
+                len(name) < min_len
+                or name.endswith(_NOT_NAMES)
+                or name in _NOT_NAMES
+                or name == m.group()
+            )
+        if ok:
+            names.append(name)
     return names
 
 
@@ -401,8 +407,18 @@ def _places(text: str) -> list[str]:
         # Latin-coded places ("D12市") come from _LATIN_ANON above.
         if not any(c.isascii() for c in name):
             found.append(name)
-    # "湖南" is dropped when "湖南省" was found too.
-    return [f for f in found if not any(f != o and f in o for o in found)]
+    # "湖南" is dropped when "湖南省" was found too. Names are short, so every proper
+    # substring of every distinct name fits in one set: linear in the text, where comparing
+    # each match with every other was quadratic (10,000 × "A市" took seconds).
+    distinct = list(dict.fromkeys(found))
+    inside = {
+        name[i:j]
+        for name in distinct
+        for i in range(len(name))
+        for j in range(i + 1, len(name) + 1)
+        if j - i < len(name)
+    }
+    return [f for f in distinct if f not in inside]
 
 
 def extract_entities(text: str) -> Entities:
