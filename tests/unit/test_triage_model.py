@@ -108,8 +108,11 @@ def test_save_and_load_round_trip_gives_the_same_predictions(
 def test_loading_something_else_is_refused(tmp_path: Path) -> None:
     import joblib
 
+    from complaintdesk.triage.model import file_sha256
+
     path = tmp_path / "other.joblib"
     joblib.dump({"format": "nope"}, path)
+    (tmp_path / "other.joblib.sha256").write_text(f"{file_sha256(path)}  other.joblib\n")
     with pytest.raises(ValueError, match="not a complaintdesk routing model"):
         RoutingModel.load(path)
 
@@ -233,3 +236,25 @@ def test_a_featuriser_saved_as_a_vocabulary_dict_loads_with_the_same_features(
     )
     docs = [tokenise(normalise(t)) for t in ["学校违规补课收费", "小区噪音扰民 noisy", ""]]
     assert abs(old.transform(docs) - current.transform(docs)).max() < 1e-6
+
+
+def test_a_model_file_swapped_after_training_is_refused_before_unpickling(
+    model: RoutingModel, tmp_path: Path
+) -> None:
+    import joblib
+
+    path = tmp_path / "routing.joblib"
+    model.save(path)
+    assert (tmp_path / "routing.joblib.sha256").read_text().split()[1] == "routing.joblib"
+    # Someone who can write the file but not the digest swaps in a pickle of their own.
+    joblib.dump({"format": "nope", "payload": "anything"}, path)
+    with pytest.raises(ValueError, match="does not match its recorded SHA-256"):
+        RoutingModel.load(path)
+    # A file without a digest is refused with the way to fix it; a pinned digest wins.
+    (tmp_path / "routing.joblib.sha256").unlink()
+    with pytest.raises(ValueError, match=r"sha256sum routing\.joblib"):
+        RoutingModel.load(path)
+    model.save(path)
+    with pytest.raises(ValueError, match="does not match"):
+        RoutingModel.load(path, expected_sha256="0" * 64)
+    assert ModelTriage.from_path(path, expected_sha256="0" * 64).model is None

@@ -107,7 +107,7 @@ def _train_and_report(
     texts: list[str], labels: list[str], text: list[str], label: str, out: Path, **extra: Any
 ) -> None:
     """Train, save to `out` and print the model's figures as one JSON object."""
-    from complaintdesk.triage.model import RoutingModel
+    from complaintdesk.triage.model import RoutingModel, file_sha256
 
     model = RoutingModel.train(texts, labels, progress=_say)
     model.metadata["text_columns"] = text
@@ -120,6 +120,7 @@ def _train_and_report(
         {
             "model": str(out),
             "size_mb": round(size / 1e6, 2),
+            "sha256": file_sha256(out),
             "rows": meta["rows"],
             **extra,
             "labels": meta["labels"],

@@ -160,6 +160,9 @@ class RoutingModel:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(self._payload(), path, compress=1)
+        # The digest beside the file (in sha256sum's format): load() checks it before
+        # unpickling, since unpickling a substituted file would run its code.
+        digest_path(path).write_text(f"{file_sha256(path)}  {path.name}\n", encoding="ascii")
         return path.stat().st_size
 
     def _payload(self) -> dict[str, Any]:
@@ -177,8 +180,13 @@ class RoutingModel:
         }
 
     @classmethod
-    def load(cls, path: str | Path) -> RoutingModel:
-        payload = joblib.load(Path(path))
+    def load(cls, path: str | Path, *, expected_sha256: str | None = None) -> RoutingModel:
+        """Read a model file after checking its SHA-256: against ``expected_sha256`` (the
+        operator's pinned value, ``COMPLAINTDESK_TRIAGE_MODEL_SHA256``) when given, else
+        against the digest file :meth:`save` wrote beside it."""
+        path = Path(path)
+        verify_digest(path, expected_sha256)
+        payload = joblib.load(path)
         if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
             raise ValueError(f"{path} is not a complaintdesk routing model / 不是分派模型文件")
         if payload["format_version"] > FORMAT_VERSION:
@@ -198,6 +206,39 @@ class RoutingModel:
             float(payload["temperature"]),
             config,
             payload["metadata"],
+        )
+
+
+def digest_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_digest(path: Path, expected: str | None) -> None:
+    """Refuse a model file whose SHA-256 is not the recorded one (or has none recorded)."""
+    if expected is None:
+        recorded = digest_path(path)
+        if not recorded.is_file():
+            raise ValueError(
+                f"模型文件 {path} 没有校验文件 {recorded.name}：请重新训练，或核实来源后执行"
+                f" sha256sum {path.name} > {recorded.name}"
+                f" / {path} has no recorded digest {recorded.name}: retrain it, or check where"
+                f" it came from and run sha256sum {path.name} > {recorded.name}"
+            )
+        parts = recorded.read_text(encoding="ascii", errors="replace").split()
+        expected = parts[0] if parts else ""
+    actual = file_sha256(path)
+    if actual != expected.strip().lower():
+        raise ValueError(
+            f"模型文件 {path} 的 SHA-256 与记录不符，拒绝加载"
+            f" / {path} does not match its recorded SHA-256; not loaded"
         )
 
 
