@@ -11,6 +11,8 @@ from typing import TypedDict
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from complaintdesk.audit.chain import bind_key
+from complaintdesk.audit.keys import load_key
 from complaintdesk.clock.calendar import ChineseWorkingCalendar, OverrideLoader
 from complaintdesk.clock.deadlines import WorkingCalendar
 from complaintdesk.config import Settings, get_settings
@@ -46,7 +48,10 @@ class Container:
     def triage(self) -> Triage:
         """Routing model + rule layers, loaded on first use (commands that file nothing
         never pay for loading a model)."""
-        return build_triage(self.settings.triage_model, self.settings.triage_threshold)
+        settings = self.settings
+        return build_triage(
+            settings.triage_model, settings.triage_threshold, settings.triage_model_sha256
+        )
 
 
 def bootstrap(
@@ -57,8 +62,11 @@ def bootstrap(
     calendar: WorkingCalendar | None = None,
 ) -> Container:
     settings = settings or get_settings()
+    # First, so an unusable key file stops start-up before anything is opened.
+    audit_key = load_key(settings.audit_key_file, settings.secret_key)
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
+    bind_key(session_factory, audit_key)
     return Container(
         settings=settings,
         engine=engine,

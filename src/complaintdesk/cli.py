@@ -53,23 +53,53 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="监听地址 / address to listen on"),
     port: int = typer.Option(8000, help="端口 / port"),
     workers: int = typer.Option(1, min=1, help="进程数 / worker processes"),
+    proxy_headers: bool | None = typer.Option(
+        None,
+        "--proxy-headers/--no-proxy-headers",
+        help="信任反向代理的 X-Forwarded-For/-Proto（默认取 COMPLAINTDESK_PROXY_HEADERS）"
+        " / trust X-Forwarded-For/-Proto from the proxy (default: COMPLAINTDESK_PROXY_HEADERS)",
+    ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="可信代理地址，逗号分隔，或 *（默认取 COMPLAINTDESK_FORWARDED_ALLOW_IPS）"
+        " / trusted proxy addresses, comma-separated, or *"
+        " (default: COMPLAINTDESK_FORWARDED_ALLOW_IPS)",
+    ),
 ) -> None:
     """Serve the web UI and API. 启动服务。"""
+    import os
+
     import uvicorn
 
+    from complaintdesk.audit.keys import load_key
     from complaintdesk.config import get_settings
 
+    # The worker processes build their app from the environment: the options go there.
+    if proxy_headers is not None:
+        os.environ["COMPLAINTDESK_PROXY_HEADERS"] = "1" if proxy_headers else "0"
+    if forwarded_allow_ips is not None:
+        os.environ["COMPLAINTDESK_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
+    get_settings.cache_clear()
     try:
-        get_settings().check_for_serving()
+        settings = get_settings()
+        settings.check_for_serving()
+        load_key(settings.audit_key_file, settings.secret_key)  # before any worker starts
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    if settings.proxy_headers:
+        typer.echo(
+            f"信任代理 / trusting proxy headers from: {settings.forwarded_allow_ips}", err=True
+        )
     uvicorn.run(
         "complaintdesk.http.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        # The app resolves proxy headers itself (http/edge.py), only when told to: uvicorn's
+        # default would trust X-Forwarded-* from 127.0.0.1 whatever the settings say.
+        proxy_headers=False,
     )
 
 
@@ -111,7 +141,12 @@ def demo(
 
 
 def main() -> None:
+    from complaintdesk.audit.keys import AuditKeyError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except AuditKeyError as exc:  # a start-up error of any command that opens the database
+        print(exc, file=sys.stderr)
+        sys.exit(2)

@@ -18,9 +18,14 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///complaintdesk.db"
     demo_mode: bool = False
     secret_key: str = PLACEHOLDER_SECRET
+    # The audit chain's HMAC key (docs/reliability.md, "Audit chain"); kept outside the
+    # database. Unset: derived from secret_key with a domain separator.
+    audit_key_file: Path | None = None
     data_dir: Path | None = None
     attachments_dir: Path = Path("var/attachments")
     triage_model: Path | None = None
+    # Pin the model file's SHA-256 (printed by `model train`); unset: the .sha256 file beside it.
+    triage_model_sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$")
     triage_threshold: float = Field(0.6, ge=0, le=1)
     token_ttl_hours: int = Field(12, ge=1, le=24 * 30)
     max_failed_logins: int = Field(5, ge=1)
@@ -31,6 +36,26 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "complaintdesk@localhost"
     sms_gateway_url: str | None = None
+    # The HTTP edge (docs/reliability.md, "HTTP edge"). Body limits are in bytes; a multipart
+    # upload defaults to the attachment limits (files x size) plus form overhead.
+    max_json_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    max_upload_body_bytes: int | None = Field(None, ge=1024)
+    max_import_body_bytes: int = Field(51 * 1024 * 1024, ge=1024)
+    # Requests per address per window, in this process (N processes allow N times as many).
+    rate_limit_window_seconds: int = Field(60, ge=1)
+    login_rate_limit: int = Field(30, ge=1)
+    filing_rate_limit: int = Field(10, ge=1)
+    status_rate_limit: int = Field(30, ge=1)
+    # Trust X-Forwarded-For/-Proto only from these proxy addresses ("*" for any).
+    proxy_headers: bool = False
+    forwarded_allow_ips: str = "127.0.0.1"
+    hsts_seconds: int = Field(31_536_000, ge=0)
+    # The telecom organisation: the code of its root unit (省客户支撑中心). Its staff keep
+    # the knowledge base and approve SMS templates; only its tree may read the knowledge.
+    telecom_root_unit: str = "tc-province"
+    # SMS to complainants per Asia/Shanghai day, counted from the outbox (SPEC §7).
+    sms_per_complaint_per_day: int = Field(3, ge=1, le=100)
+    sms_per_number_per_day: int = Field(5, ge=1, le=100)
 
     @field_validator("database_url")
     @classmethod

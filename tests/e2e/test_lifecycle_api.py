@@ -265,6 +265,19 @@ def test_an_appeal_opens_a_linked_case_at_the_next_level_up(api: Api, org: dict[
     assert old_events[-1]["data"]["new_tracking_no"] == new_no
     # The county does not see the case filed above it.
     assert api.get("operator-dongcheng", f"/api/v1/complaints/{new_case['id']}").status_code == 404
+    # A second appeal of the same case is refused and files nothing: it goes on the new case.
+    again = api.client.post(
+        "/api/v1/public/appeal",
+        json={
+            "tracking_no": filed["tracking_no"],
+            "query_code": filed["query_code"],
+            "reason": "再申诉一次",
+        },
+    )
+    assert again.status_code == 422, again.text
+    assert new_no in again.json()["error"]["message"]
+    listed = api.get("operator", "/api/v1/complaints").json()["items"]
+    assert sum(1 for c in listed if c.get("appeal_of_id") == cid) == 1
 
 
 def test_a_retried_filing_with_the_same_idempotency_key_files_once(api: Api) -> None:

@@ -484,7 +484,9 @@ def test_a_gbk_alarm_file_imports(gbk_file: Path, uow: SqlUnitOfWork) -> None:
 
     data = gbk_file.read_bytes()
     with uow:
-        result = knowledge.import_file(uow, None, "alarms", data, "alarms.csv", NOW)
+        result = knowledge.import_file(
+            uow, None, "alarms", data, "alarms.csv", NOW, root_code="tc-province"
+        )
         assert (result.created, result.updated) == (2, 0)
         uow.commit()
     with uow:

@@ -9,7 +9,7 @@ from complaintdesk.clock.sweep import supervise_by_hand
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints.views import action_out
 from complaintdesk.complaints.vocabulary import Action
-from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, DbId, UowDep
 
 router = APIRouter(tags=["supervision 督办"])
 
@@ -20,7 +20,7 @@ class SupervisionIn(s.ActionIn):
 
 def _supervision_route(action: Action, path: str, summary: str) -> None:
     def endpoint(
-        complaint_id: int,
+        complaint_id: DbId,
         body: SupervisionIn,
         actor: ActorDep,
         uow: UowDep,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -13,9 +12,24 @@ from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.actions import ACTION_ROUTES
 from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
-from complaintdesk.complaints.views import _view, _view_if_visible, action_out, file_command
+from complaintdesk.complaints.views import (
+    _view,
+    _view_if_visible,
+    action_out,
+    file_command,
+    record_read,
+    showed_personal_data,
+)
 from complaintdesk.complaints.vocabulary import Action, Status
-from complaintdesk.http.deps import ActorDep, ContainerDep, IdempotencyHeader, UowDep
+from complaintdesk.http.deps import (
+    ActorDep,
+    ContainerDep,
+    Day,
+    DbId,
+    IdempotencyHeader,
+    UowDep,
+    cursor_id,
+)
 from complaintdesk.intake import service as intake
 from complaintdesk.kernel.errors import InvalidInput
 
@@ -53,9 +67,10 @@ def file_complaint(
 def _parse_cursor(cursor: str | None) -> int | None:
     if cursor is None or cursor == "":
         return None
-    if not cursor.isdigit():
+    parsed = cursor_id(cursor)
+    if parsed is None:
         raise InvalidInput("分页游标无效 / invalid cursor")
-    return int(cursor)
+    return parsed
 
 
 def _parse_statuses(values: list[str] | None) -> list[Status] | None:
@@ -74,11 +89,11 @@ def list_complaints(
     uow: UowDep,
     container: ContainerDep,
     status: Annotated[list[str] | None, Query()] = None,
-    unit_id: int | None = None,
+    unit_id: DbId | None = None,
     category: str | None = None,
     importance: str | None = None,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    received_from: Day | None = None,
+    received_to: Day | None = None,
     overdue: bool | None = None,
     tracking_no: str | None = None,
     overdue_level: Annotated[int | None, Query(ge=0, le=3)] = None,
@@ -110,22 +125,39 @@ def list_complaints(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return s.ComplaintPage(
-        items=[s.ComplaintOut(**v) for v in queries.views(actor, rows, now=now)],
+    views = queries.views(actor, rows, now=now)
+    page = s.ComplaintPage(
+        items=[s.ComplaintOut(**v) for v in views],
         next_cursor=str(rows[-1].id) if more and rows else None,
     )
+    shown = [v["id"] for v in views if showed_personal_data(v)]
+    record_read(uow.session, actor, "list_complaints", shown, at=now, path="/api/v1/complaints")
+    uow.commit()
+    return page
 
 
 @router.get("/{complaint_id}", response_model=s.ComplaintOut, summary="投诉详情 / read")
 def get_complaint(
-    complaint_id: int, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> s.ComplaintOut:
-    return _view(uow, container, actor, complaint_id)
+    view = _view(uow, container, actor, complaint_id)
+    path = f"/api/v1/complaints/{complaint_id}"
+    now = container.clock.now()
+    record_read(uow.session, actor, "read_complaint", [complaint_id], at=now, path=path)
+    uow.commit()
+    return view
 
 
 @router.get("/{complaint_id}/events", response_model=list[s.EventOut], summary="时间线 / timeline")
-def timeline(complaint_id: int, actor: ActorDep, uow: UowDep) -> list[s.EventOut]:
-    return [s.EventOut(**e) for e in ComplaintQueries(uow.session).timeline(actor, complaint_id)]
+def timeline(
+    complaint_id: DbId, actor: ActorDep, uow: UowDep, container: ContainerDep
+) -> list[s.EventOut]:
+    events = [s.EventOut(**e) for e in ComplaintQueries(uow.session).timeline(actor, complaint_id)]
+    path = f"/api/v1/complaints/{complaint_id}/events"
+    now = container.clock.now()
+    record_read(uow.session, actor, "read_timeline", [complaint_id], at=now, path=path)
+    uow.commit()
+    return events
 
 
 @router.post(
@@ -135,7 +167,7 @@ def timeline(complaint_id: int, actor: ActorDep, uow: UowDep) -> list[s.EventOut
     summary="申诉（上一级立案）/ appeal to the next level up",
 )
 def appeal(
-    complaint_id: int, body: s.AppealIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, body: s.AppealIn, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> s.FiledOut:
     # The old case must be visible to the actor before anything else is said about it.
     ComplaintQueries(uow.session).get_row(actor, complaint_id)
@@ -158,7 +190,7 @@ def appeal(
     "/{complaint_id}/reveal-identity", summary="查看投诉人身份（记录在案）/ reveal identity"
 )
 def reveal_identity(
-    complaint_id: int, body: s.RevealIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, body: s.RevealIn, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> dict[str, Any]:
     ComplaintQueries(uow.session).get_row(actor, complaint_id)
     person = svc.reveal_identity(
@@ -169,7 +201,7 @@ def reveal_identity(
 
 def _action_route(action: Action, path: str, body_type: type[BaseModel], summary: str) -> None:
     def endpoint(
-        complaint_id: int,
+        complaint_id: DbId,
         body: body_type,  # type: ignore[valid-type]
         actor: ActorDep,
         uow: UowDep,

@@ -10,7 +10,7 @@ from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import schemas as s
 from complaintdesk.complaints import schemas_decisions as h
 from complaintdesk.complaints.views import _view_if_visible, action_out
-from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep
+from complaintdesk.http.deps import ActorDep, ContainerDep, DbId, UowDep
 from complaintdesk.kernel.errors import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["handling 办理"])
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["handling 办理"])
     summary="领导签批（自办/转办）/ leader's sign-off",
 )
 def sign_off(
-    complaint_id: int, body: h.SignOffIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, body: h.SignOffIn, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> s.ActionOut:
     complaint = handling.sign_off(
         uow,
@@ -43,7 +43,7 @@ def sign_off(
     summary="提级办理 / take over a lower level's case",
 )
 def take_over(
-    complaint_id: int, body: h.TakeOverIn, actor: ActorDep, uow: UowDep, container: ContainerDep
+    complaint_id: DbId, body: h.TakeOverIn, actor: ActorDep, uow: UowDep, container: ContainerDep
 ) -> s.ActionOut:
     complaint = handling.take_over(
         uow,

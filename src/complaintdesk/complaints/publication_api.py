@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from complaintdesk.complaints.publication import published_cases
-from complaintdesk.http.deps import UowDep
+from complaintdesk.http.deps import DbId, UowDep
 from complaintdesk.http.rendering import render
 
 router = APIRouter(tags=["public 公众"])
@@ -19,7 +19,7 @@ PAGE = 20
 @router.get("/api/v1/public/cases", summary="办结公示 / published closed cases")
 def cases_json(
     uow: UowDep,
-    before: int | None = None,
+    before: DbId | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = PAGE,
 ) -> dict[str, Any]:
     items = published_cases(uow, limit=limit + 1, before_id=before)
@@ -32,7 +32,7 @@ def cases_json(
 
 
 @router.get("/public/cases", include_in_schema=False)
-def cases_page(request: Request, uow: UowDep, before: int | None = None) -> Response:
+def cases_page(request: Request, uow: UowDep, before: DbId | None = None) -> Response:
     items = published_cases(uow, limit=PAGE + 1, before_id=before)
     more = len(items) > PAGE
     items = items[:PAGE]

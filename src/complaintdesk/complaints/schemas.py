@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from complaintdesk.complaints.vocabulary import CallbackOutcome, Channel, DispatchMode, Importance
+from complaintdesk.kernel.ids import BIGINT_MAX
 
 TEXT_LIMIT = 20_000
 
@@ -45,7 +46,7 @@ class ComplaintIn(Strict):
     complainant: ComplainantIn | None = None
     consent_publish: bool = False
     received_at: datetime | None = None
-    owner_unit_id: int | None = None
+    owner_unit_id: int | None = Field(None, ge=1, le=BIGINT_MAX)
     importance: Importance | None = None
 
 
@@ -140,7 +141,10 @@ class EventOut(BaseModel):
 
 class ActionIn(Strict):
     expected_version: int | None = Field(
-        None, description="乐观锁：与当前版本不符则返回 409 / 409 if the complaint changed"
+        None,
+        ge=0,
+        le=BIGINT_MAX,
+        description="乐观锁：与当前版本不符则返回 409 / 409 if the complaint changed",
     )
 
 
@@ -166,7 +170,7 @@ class ResolveAtIntakeIn(ActionIn):
 
 
 class DispatchIn(ActionIn):
-    unit_id: int
+    unit_id: int = Field(ge=1, le=BIGINT_MAX)
     mode: DispatchMode
     summary: str = Field("", max_length=4000)
     reason: str = Field("", max_length=2000)

@@ -7,6 +7,7 @@ from pydantic import Field
 from complaintdesk.complaints.findings import AggravatingFactor, Finding, LeniencyFactor
 from complaintdesk.complaints.schemas import ActionIn, Strict
 from complaintdesk.complaints.vocabulary import DispatchMode
+from complaintdesk.kernel.ids import BIGINT_MAX
 
 
 class InstructIn(ActionIn):
@@ -15,13 +16,15 @@ class InstructIn(ActionIn):
 
 class SignOffIn(ActionIn):
     mode: DispatchMode
-    unit_id: int | None = Field(None, description="签批的承办单位（可空）/ unit signed off for")
+    unit_id: int | None = Field(
+        None, ge=1, le=BIGINT_MAX, description="签批的承办单位（可空）/ unit signed off for"
+    )
     opinion: str = Field("", max_length=4000)
 
 
 class TakeOverIn(Strict):
     reason: str = Field(max_length=2000)
-    expected_version: int | None = None
+    expected_version: int | None = Field(None, ge=0, le=BIGINT_MAX)
 
 
 class RuleOnReturnIn(ActionIn):

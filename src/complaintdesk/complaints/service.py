@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from complaintdesk.clock import deadlines as sla
 from complaintdesk.complaints.commands import ClassifyComplaint, Command, DispatchComplaint
 from complaintdesk.complaints.model import Complaint
@@ -325,6 +327,16 @@ def appeal(
     old = uow.complaints.get(complaint_id)
     reason_text = clean_text(reason, what_zh="申诉理由", what_en="appeal reason")
     old.ensure_allowed(Action.APPEAL)  # refuse before a new case is created
+    # One appeal per case: a further appeal is made on the appeal's own case, one level up
+    # each time, so a case can be appealed at most as often as the tree is deep.
+    earlier = uow.session.scalar(
+        select(ComplaintRow.tracking_no).where(ComplaintRow.appeal_of_id == row.id).limit(1)
+    )
+    if earlier is not None:
+        raise InvalidInput(
+            f"该投诉已申诉（{earlier}），如不服请在申诉案件上继续申诉"
+            f" / this case was already appealed as {earlier}; appeal that case instead"
+        )
     owner = uow.units.get(row.owner_unit_id)
     if owner.parent_id is None:
         raise InvalidInput(
@@ -394,8 +406,6 @@ def reveal_identity(
 
 def find_by_query_code(uow: SqlUnitOfWork, tracking_no: str, code: str) -> ComplaintRow:
     """The complainant's own look-up. A wrong code and a wrong number answer alike."""
-    from sqlalchemy import select
-
     row = uow.session.scalar(
         select(ComplaintRow).where(ComplaintRow.tracking_no == tracking_no.strip().upper())
     )

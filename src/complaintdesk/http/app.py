@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from complaintdesk import __version__
 from complaintdesk.audit import api as audit_api
@@ -16,10 +22,12 @@ from complaintdesk.complaints import decisions_api, publication_api
 from complaintdesk.complaints.tables import ComplaintRow
 from complaintdesk.complaints.vocabulary import IllegalTransition
 from complaintdesk.evaluation import api as evaluation_api
-from complaintdesk.http import site
+from complaintdesk.http import edge, site
 from complaintdesk.http.errors import STATUS_BY_ERROR
+from complaintdesk.http.ratelimit import RateLimited, limiters
 from complaintdesk.intake import api as intake_api
 from complaintdesk.intake import public_api
+from complaintdesk.intake.attachments import MAX_ATTACHMENTS
 from complaintdesk.kernel.errors import ConcurrencyConflict, DomainError
 from complaintdesk.notify import api as notify_api
 from complaintdesk.org import admin_api
@@ -44,6 +52,8 @@ API_ROUTERS = [
     telecom_api.router,
 ]
 
+log = logging.getLogger(__name__)
+
 
 def create_app(container: Container | None = None) -> FastAPI:
     app = FastAPI(
@@ -53,6 +63,28 @@ def create_app(container: Container | None = None) -> FastAPI:
         " callback and evaluation",
     )
     app.state.container = container or bootstrap()
+    settings = app.state.container.settings
+    app.state.rate_limits = limiters(settings)
+    edge.install(app, settings)
+
+    @app.exception_handler(RateLimited)
+    def rate_limited(request: Request, exc: RateLimited) -> Response:
+        return _edge_response(
+            request, 429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)}
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        # The form parser's own refusal (route form_limits), in English only: say it in both.
+        if exc.status_code == 400 and str(exc.detail).startswith("Too many"):
+            return _edge_response(
+                request,
+                422,
+                "too_many_parts",
+                f"表单中的文件或字段过多（附件最多{MAX_ATTACHMENTS}个）"
+                f" / too many files or fields in the form (at most {MAX_ATTACHMENTS} attachments)",
+            )
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -69,6 +101,23 @@ def create_app(container: Container | None = None) -> FastAPI:
             body["current"] = _current_state(request, exc.complaint_id)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(body, status_code=status, headers=headers)
+
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    def unstorable_value(request: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
+        # SQLSTATE class 22: a value the database cannot hold (a NUL character in text, a
+        # number out of range) that validation let through. The unit of work rolls back.
+        log.info("refused an unstorable value on %s: %s", request.url.path, exc.orig)
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "invalid",
+                    "message": "请求中含有无法保存的字符或数值（如 NUL 字符、超出范围的数字）"
+                    " / the request holds a character or number that cannot be stored"
+                    " (such as a NUL character or an out-of-range number)",
+                }
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -97,6 +146,15 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.include_router(router)
     site.mount(app)
     return app
+
+
+def _edge_response(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    status, raw, body = edge.refusal(request.url.path, status, code, message, headers)
+    response = Response(body, status_code=status)
+    response.raw_headers = raw
+    return response
 
 
 def _current_state(request: Request, complaint_id: int) -> dict[str, object] | None:

@@ -9,6 +9,7 @@ from complaintdesk.kernel.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    QuotaExceeded,
 )
 from complaintdesk.org.auth import AuthenticationFailed
 
@@ -19,4 +20,5 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int, str]] = [
     (ConcurrencyConflict, 409, "version_conflict"),
     (IllegalTransition, 409, "illegal_transition"),
     (InvalidInput, 422, "invalid"),
+    (QuotaExceeded, 429, "quota_exceeded"),
 ]

@@ -102,11 +102,16 @@ def check(upload: Upload) -> str:
     return content_type
 
 
-def check_all(uploads: list[Upload]) -> list[str]:
-    if len(uploads) > MAX_ATTACHMENTS:
+def check_count(count: int) -> None:
+    """Refuse too many files; called before any file's content is read."""
+    if count > MAX_ATTACHMENTS:
         raise InvalidInput(
             f"附件最多{MAX_ATTACHMENTS}个 / at most {MAX_ATTACHMENTS} attachments per complaint"
         )
+
+
+def check_all(uploads: list[Upload]) -> list[str]:
+    check_count(len(uploads))
     return [check(u) for u in uploads]
 
 

@@ -13,13 +13,19 @@ from complaintdesk.complaints.vocabulary import (
     Channel,
 )
 from complaintdesk.http.deps import ContainerDep, IdempotencyHeader, UowDep
+from complaintdesk.http.ratelimit import rate_limit
 from complaintdesk.intake import service as intake
 from complaintdesk.intake.status import public_status
 
 router = APIRouter(prefix="/api/v1/public", tags=["public 公众"])
 
 
-@router.post("/complaints", status_code=201, summary="公众投诉（无需登录）/ file without sign-in")
+@router.post(
+    "/complaints",
+    status_code=201,
+    summary="公众投诉（无需登录）/ file without sign-in",
+    dependencies=[rate_limit("filing")],
+)
 def file_public(
     body: s.PublicComplaintIn,
     uow: UowDep,
@@ -53,13 +59,20 @@ def file_public(
     return {"tracking_no": result.tracking_no, "query_code": result.query_code}
 
 
-@router.post("/status", summary="查询办理进度 / check progress")
+@router.post(
+    "/status", summary="查询办理进度 / check progress", dependencies=[rate_limit("status")]
+)
 def check_status(body: s.StatusQueryIn, uow: UowDep) -> dict[str, Any]:
     row = svc.find_by_query_code(uow, body.tracking_no, body.query_code)
     return public_status(uow, row)
 
 
-@router.post("/appeal", status_code=201, summary="申诉 / appeal a result")
+@router.post(
+    "/appeal",
+    status_code=201,
+    summary="申诉 / appeal a result",
+    dependencies=[rate_limit("status")],  # it checks a query code as well
+)
 def public_appeal(body: s.PublicAppealIn, uow: UowDep, container: ContainerDep) -> dict[str, Any]:
     row = svc.find_by_query_code(uow, body.tracking_no, body.query_code)
     filed = svc.appeal(

@@ -24,6 +24,10 @@ class PermissionDenied(DomainError):
     """The actor's role or jurisdiction does not allow this."""
 
 
+class QuotaExceeded(DomainError):
+    """A daily quota is used up (SMS per complaint or per number): HTTP 429."""
+
+
 class ConcurrencyConflict(DomainError):
     """Somebody else changed the complaint first (optimistic version check)."""
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from complaintdesk.http.deps import ActorDep, ContainerDep, UowDep, bearer_token
+from complaintdesk.http.ratelimit import rate_limit
 from complaintdesk.org import auth
 from complaintdesk.org import schemas as s
 from complaintdesk.org.tables import UnitRow
@@ -15,7 +16,12 @@ from complaintdesk.org.tables import UnitRow
 router = APIRouter(prefix="/api/v1", tags=["auth 登录"])
 
 
-@router.post("/auth/token", response_model=s.TokenOut, summary="登录 / sign in")
+@router.post(
+    "/auth/token",
+    response_model=s.TokenOut,
+    summary="登录 / sign in",
+    dependencies=[rate_limit("login")],
+)
 def sign_in(body: s.TokenIn, uow: UowDep, container: ContainerDep) -> s.TokenOut:
     settings = container.settings
     token, user = auth.login(
@@ -59,7 +65,13 @@ def me(actor: ActorDep) -> s.ActorOut:
 
 @router.get("/units", response_model=list[s.UnitOut], tags=["org 组织"], summary="单位 / units")
 def units(actor: ActorDep, uow: UowDep) -> list[s.UnitOut]:
-    rows = uow.session.scalars(select(UnitRow).where(UnitRow.active).order_by(UnitRow.path))
+    """The units the caller may see — its own subtree — and the chain above it (whom it
+    reports to); an admin sees the whole tree. A unit never lists its siblings' trees."""
+    rows = [
+        r
+        for r in uow.session.scalars(select(UnitRow).where(UnitRow.active).order_by(UnitRow.path))
+        if actor.is_admin or actor.sees(r.path) or actor.unit_path.startswith(r.path)
+    ]
     return [
         s.UnitOut(
             id=r.id,

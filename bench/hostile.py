@@ -1,0 +1,185 @@
+"""What a hostile anonymous request costs: CPU per public filing, and memory after many.
+
+Measures, in one process against a SQLite database with the demo org and a routing model trained
+on the 2,763 raw Teddy Cup rows (so triage runs as it does in production):
+- CPU milliseconds per anonymous public filing (``POST /api/v1/public/complaints``) for bodies an
+  attacker would pick, each at the largest size the limits allow (target ≤ 50 ms each); the
+  figure includes the in-process test client, so it is an upper bound on the server's share;
+- ``extract_entities`` alone on 10,000 × "A市" (4.6 s before the place filter was made linear);
+- resident memory growth over N maximum-size filings that all give one phone number, so the repeat
+  rule compares each with its predecessors (target < 100 MB after 5,000).
+
+Results are printed as JSON and written to the ``## Hostile input`` section of
+docs/benchmarks.md (``--no-write`` to skip).
+
+    .venv/bin/python bench/hostile.py [--filings 5000] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from fastapi.testclient import TestClient
+
+from complaintdesk.bootstrap import bootstrap
+from complaintdesk.config import Settings
+from complaintdesk.db import migrate
+from complaintdesk.demo.hotline import build_org
+from complaintdesk.http.app import create_app
+from complaintdesk.triage.entities import extract_entities
+from complaintdesk.triage.model import RoutingModel
+
+DATA = Path(os.environ.get("COMPLAINTDESK_DATA_DIR", ROOT.parent / "shared" / "data"))
+LIMIT = 20_000  # characters a complaint's text may have (kernel.text)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _bodies() -> dict[str, str]:
+    rng = random.Random(7)
+    cjk = [chr(c) for c in range(0x4E00, 0x9FA5)]
+    return {
+        "A市 repeated": ("A市" * LIMIT)[:LIMIT],
+        "distinct places": "".join(rng.choice(cjk) + rng.choice(cjk) + "市" for _ in range(LIMIT))[
+            :LIMIT
+        ],
+        "titles and names": ("王先生李女士张某某" * LIMIT)[:LIMIT],
+        "unit suffixes": ("局委办公司医院学校" * LIMIT)[:LIMIT],
+        "digits": ("13812345678" * LIMIT)[:LIMIT],
+        "random CJK": "".join(rng.choice(cjk) for _ in range(LIMIT)),
+        "punctuation": ("，。！？" * LIMIT)[:LIMIT],
+    }
+
+
+def _model(tmp: Path) -> Path:
+    with (DATA / "teddycup2020c" / "fj2_raw_subset_2763.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    model = RoutingModel.train([r["text"] for r in rows], [r["一级标签"] for r in rows])
+    path = tmp / "routing.joblib"
+    model.save(path)
+    return path
+
+
+def _cpu_ms(call: Callable[[], Any], repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        call()
+        best = min(best, (time.process_time() - started) * 1000)
+    return best
+
+
+def run(filings: int) -> dict[str, Any]:
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load": os.getloadavg()}}
+    started = time.process_time()
+    extract_entities("A市" * 10_000)
+    results["extract_entities_10000_A市_ms"] = round((time.process_time() - started) * 1000, 1)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        _say("== training a routing model on the raw Teddy Cup rows")
+        url = f"sqlite:///{tmp / 'hostile.db'}"
+        migrate.upgrade(url)
+        settings = Settings(
+            database_url=url,
+            demo_mode=True,
+            attachments_dir=tmp / "att",
+            triage_model=_model(tmp),
+            filing_rate_limit=1_000_000,  # the bench measures cost, not the throttle
+        )
+        container = bootstrap(settings)
+        with container.uow() as uow:
+            build_org(uow)
+            uow.commit()
+        client = TestClient(create_app(container))
+        client.post("/api/v1/public/complaints", json={"content": "预热 warm up"})
+
+        per_body = {}
+        for name, text in _bodies().items():
+
+            def file(text: str = text) -> None:
+                reply = client.post("/api/v1/public/complaints", json={"content": text})
+                assert reply.status_code == 201, reply.text
+
+            per_body[name] = round(_cpu_ms(file), 1)
+            _say(f"{name}: {per_body[name]} ms CPU")
+        results["anonymous_filing_cpu_ms"] = per_body
+        results["anonymous_filing_cpu_ms_max"] = max(per_body.values())
+
+        _say(f"== {filings} maximum-size filings from one phone number")
+        rng = random.Random(11)
+        cjk = [chr(c) for c in range(0x4E00, 0x9FA5)]
+        before = _rss_mb()
+        peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+        wall = time.perf_counter()
+        for i in range(filings):
+            text = "".join(rng.choice(cjk) for _ in range(LIMIT))
+            reply = client.post(
+                "/api/v1/public/complaints",
+                json={"content": text, "complainant": {"name": "测试", "phone": "13800000000"}},
+            )
+            assert reply.status_code == 201, reply.text
+            if (i + 1) % 500 == 0:
+                _say(f"  {i + 1}: rss {_rss_mb():.0f} MB")
+        results["repeat_filings"] = {
+            "filings": filings,
+            "rss_growth_mb": round(_rss_mb() - before, 1),
+            "peak_rss_before_mb": round(peak_before, 1),
+            "seconds": round(time.perf_counter() - wall, 1),
+        }
+    results["machine"]["load_end"] = os.getloadavg()
+    return results
+
+
+def _write(results: dict[str, Any]) -> None:
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text(encoding="utf-8")
+    section = (
+        "## Hostile input\n\n"
+        "`bench/hostile.py` (written by the script; CPU ms are the best of 5 in-process requests,"
+        " test client included):\n\n```json\n"
+        + json.dumps(results, ensure_ascii=False, indent=2)
+        + "\n```\n"
+    )
+    head, _, rest = text.partition("## Hostile input\n")
+    if rest:
+        tail = rest.split("\n## ", 1)
+        text = head + section + ("\n## " + tail[1] if len(tail) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    doc.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--filings", type=int, default=5000)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    results = run(args.filings)
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    if not args.no_write:
+        _write(results)
+
+
+if __name__ == "__main__":
+    main()
