@@ -375,11 +375,16 @@ def _extend_left(text: str, end: int, suffix_len: int, max_len: int, stop: str =
     return text[start:end]
 
 
+# Distinct names of one kind worth showing an operator; a text naming more is not a letter,
+# and reading on would only cost time.
+MAX_NAMES = 200
+
+
 def _suffix_names(
     text: str, suffixes: tuple[str, ...], max_len: int, min_len: int, place: bool = False
 ) -> list[str]:
     pattern = re.compile("|".join(re.escape(s) for s in suffixes))
-    names = []
+    names: dict[str, None] = {}  # distinct, in order of first mention
     judged: dict[tuple[str, str], bool] = {}  # a long text repeats its names: judge each once
     for m in pattern.finditer(text):
         if place and text[m.end() : m.end() + 1] in _NOT_AFTER_PLACE:
@@ -396,8 +401,10 @@ def _suffix_names(
                 or name == m.group()
             )
         if ok:
-            names.append(name)
-    return names
+            names[name] = None
+            if len(names) >= MAX_NAMES:
+                break
+    return list(names)
 
 
 def _places(text: str) -> list[str]:
