@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,17 @@ def _drop_pg_database(name: str) -> None:
         admin.dispose()
 
 
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A new, migrated PostgreSQL database for as long as the block runs."""
+    name, url = _create_pg_database()
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        _drop_pg_database(name)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def db_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -75,12 +87,8 @@ def db_url(
         migrate.upgrade(url)
         yield url
         return
-    name, url = _create_pg_database()
-    try:
-        migrate.upgrade(url)
+    with pg_database() as url:
         yield url
-    finally:
-        _drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")

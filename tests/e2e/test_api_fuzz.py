@@ -24,12 +24,11 @@ from sqlalchemy import text
 from complaintdesk.bootstrap import bootstrap
 from complaintdesk.complaints import service as svc
 from complaintdesk.config import Settings
-from complaintdesk.db import migrate
 from complaintdesk.demo.hotline import DEMO_PASSWORD, build_org, build_users
 from complaintdesk.http.app import create_app
 from complaintdesk.kernel.time import FixedClock
 from complaintdesk.org import auth
-from tests.conftest import START, _create_pg_database, _drop_pg_database
+from tests.conftest import START, pg_database
 
 ROLES = ["admin", "operator", "dispatcher", "operator-dongcheng", None]
 EXAMPLES_PER_OPERATION = 30  # x 98 operations x 2 modes: over 5,000 requests
@@ -38,8 +37,11 @@ SENT: Counter[str] = Counter()
 
 @pytest.fixture(scope="module")
 def site(pytestconfig: pytest.Config) -> Iterator[dict[str, Any]]:
-    name, url = _create_pg_database()
-    migrate.upgrade(url)
+    with pg_database() as url:
+        yield from _site(url, pytestconfig)
+
+
+def _site(url: str, pytestconfig: pytest.Config) -> Iterator[dict[str, Any]]:
     container = bootstrap(
         Settings(
             database_url=url,
@@ -83,7 +85,6 @@ def site(pytestconfig: pytest.Config) -> Iterator[dict[str, Any]]:
     with capture.global_and_fixture_disabled():
         print(f"\nschemathesis: {sum(SENT.values())} requests over {len(SENT)} operations")
     container.engine.dispose()
-    _drop_pg_database(name)
 
 
 def _send(case: Any, site: dict[str, Any]) -> None:

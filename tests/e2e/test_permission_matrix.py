@@ -25,6 +25,7 @@ from complaintdesk.complaints import service as svc
 from complaintdesk.complaints.api import ACTION_ROUTES
 from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.vocabulary import Action, DispatchMode
+from complaintdesk.demo.hotline import create_users
 from complaintdesk.org import auth
 from complaintdesk.org.model import Role
 from complaintdesk.telecom import importers
@@ -124,22 +125,23 @@ def test_the_matrix_covers_every_complaint_action_endpoint() -> None:
 
 @pytest.fixture
 def matrix_users(container: Container, org: dict[str, Any]) -> dict[tuple[str, Role], str]:
-    names: dict[tuple[str, Role], str] = {}
-    shared = auth.hash_password("demo12345")
     with container.uow() as uow:
-        for position, code in POSITIONS.items():
-            for role in ROLES:
-                username = f"m-{role.value}-{position}"
-                auth.create_user(
-                    uow,
-                    username=username,
-                    display_name=username,
-                    password_hash=shared,
-                    roles={role},
-                    unit_id=org[code].id,
-                )
-                names[(position, role)] = username
+        names = _accounts(uow, "m", POSITIONS, org)
         uow.commit()
+    return names
+
+
+def _accounts(
+    uow: Any, prefix: str, positions: dict[str, str], units: dict[str, Any]
+) -> dict[tuple[str, Role], str]:
+    """One account per role at each position (unit code), all with the demo password."""
+    names = {
+        (position, role): f"{prefix}-{role.value}-{position}"
+        for position in positions
+        for role in ROLES
+    }
+    specs = [(name, name, {role}, positions[position]) for (position, role), name in names.items()]
+    create_users(uow, specs, units)
     return names
 
 
@@ -384,22 +386,9 @@ def telecom_world(api: Api, container: Container, org: dict[str, Any]) -> dict[s
     api.client.app.state.telecom_lookups = NO_LOOKUPS
     now = container.clock.now()
     root = container.settings.telecom_root_unit
-    shared = auth.hash_password("demo12345")
     with container.uow() as uow:
         units = {**org, **build_telecom_org(uow)}
-        names: dict[tuple[str, Role], str] = {}
-        for position, code in TELECOM_POSITIONS.items():
-            for role in ROLES:
-                username = f"t-{role.value}-{position}"
-                auth.create_user(
-                    uow,
-                    username=username,
-                    display_name=username,
-                    password_hash=shared,
-                    roles={role},
-                    unit_id=units[code].id,
-                )
-                names[(position, role)] = username
+        names = _accounts(uow, "t", TELECOM_POSITIONS, units)
         uow.commit()
     knowledge = {
         "alarms": [

@@ -4,25 +4,19 @@ SMS go out only from approved templates and at most 3 per complaint, 5 per numbe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from complaintdesk.audit.tables import AuditEntryRow
 from complaintdesk.bootstrap import Container
-from complaintdesk.demo.telecom import build_telecom_org
 from complaintdesk.kernel.time import FixedClock
 from complaintdesk.notify.tables import OutboxRow
 from complaintdesk.org import auth
 from complaintdesk.org.model import Role
-from complaintdesk.telecom.lookups import HttpAccountLookups
-from complaintdesk.telecom.standin import StandIn, parse_states
 from tests.conftest import Api
 from tests.e2e.test_telecom_api import (
     _dispatched,
-    _states,
     approved_template,
     file,
     outbox,
@@ -35,18 +29,6 @@ ALARM = {
     "areas": ["A3区白鹭郡"],
     "started_at": "2026-11-30T06:00:00+08:00",
 }
-
-
-@pytest.fixture
-def telecom(api: Api, container: Container) -> Iterator[dict[str, Any]]:
-    """The telecom demo org (support centre, branches a/b/e) and the account stand-in."""
-    with container.uow() as uow:
-        units = build_telecom_org(uow)
-        uow.commit()
-    standin = StandIn(parse_states(_states())).start()
-    api.client.app.state.telecom_lookups = HttpAccountLookups(standin.urls(), timeout=0.5)
-    yield units
-    standin.stop()
 
 
 def _user(container: Container, org: dict[str, Any], name: str, role: Role, unit: str) -> str:

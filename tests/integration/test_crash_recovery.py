@@ -25,8 +25,7 @@ from sqlalchemy import create_engine, func, select
 
 from complaintdesk.complaints.tables import ComplaintRow
 from complaintdesk.config import Settings
-from complaintdesk.db import migrate
-from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.conftest import pg_database
 
 CLIENTS = 8
 KILL_AFTER_SECONDS = 2.0
@@ -81,12 +80,8 @@ def _file(port: int, key: str) -> tuple[int, str | None]:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name, url = _create_pg_database()
-    try:
-        migrate.upgrade(url)
+    with pg_database() as url:
         yield url
-    finally:
-        _drop_pg_database(name)
 
 
 def test_killed_servers_lose_no_acknowledged_filing_and_retries_file_nothing_twice(
