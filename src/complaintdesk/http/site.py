@@ -19,7 +19,12 @@ from complaintdesk.intake import pages as intake_pages
 from complaintdesk.org import pages as org_pages
 
 # Every feature's server-rendered pages.
-PAGE_ROUTERS = [intake_pages.router, org_pages.router, complaint_pages.router]
+PAGE_ROUTERS = [
+    intake_pages.portal_router,
+    intake_pages.router,
+    org_pages.router,
+    complaint_pages.router,
+]
 
 
 def mount(app: FastAPI) -> None:

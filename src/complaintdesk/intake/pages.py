@@ -18,13 +18,14 @@ from complaintdesk.complaints.repository import NewComplainant
 from complaintdesk.complaints.vocabulary import Channel
 from complaintdesk.http.deps import ContainerDep, UowDep
 from complaintdesk.http.ratelimit import rate_limit
-from complaintdesk.http.rendering import render
+from complaintdesk.http.rendering import lang_of, render
 from complaintdesk.intake import attachments
 from complaintdesk.intake import service as intake
 from complaintdesk.intake.status import public_status
 from complaintdesk.kernel.errors import DomainError, InvalidInput, NotFound
 
 router = APIRouter(prefix="/public", tags=["public pages 公众页面"], include_in_schema=False)
+portal_router = APIRouter(tags=["public pages 公众页面"], include_in_schema=False)
 
 _PHONE_CHARS = set("0123456789+-() ")
 
@@ -38,6 +39,16 @@ def _form_page(request: Request, values: dict[str, Any], error: str | None, code
         "max_files": attachments.MAX_ATTACHMENTS,
     }
     return render(request, "public_complaint.html", context, status_code=code)
+
+
+@portal_router.get("/")
+def portal(request: Request, uow: UowDep) -> Response:
+    """The front door: file, check progress, closed cases, staff sign-in."""
+    try:
+        centre_name = uow.units.default_centre().name
+    except InvalidInput:  # a database with no org tree yet
+        centre_name = "机关效能投诉中心" if lang_of(request) != "en" else "Complaint Centre"
+    return render(request, "portal.html", {"centre_name": centre_name})
 
 
 @router.get("/complaint")
