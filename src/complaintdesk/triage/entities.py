@@ -386,12 +386,20 @@ def _suffix_names(
     pattern = re.compile("|".join(re.escape(s) for s in suffixes))
     names: dict[str, None] = {}  # distinct, in order of first mention
     judged: dict[tuple[str, str], bool] = {}  # a long text repeats its names: judge each once
+    extended: dict[tuple[str, str], str] = {}
     for m in pattern.finditer(text):
         if place and text[m.end() : m.end() + 1] in _NOT_AFTER_PLACE:
             continue
         # A place stops at the previous place's suffix so "湖南省长沙市" gives two places.
         stop = "省市州县区镇乡" if place else ""
-        name = _extend_left(text, m.end(), len(m.group()), max_len, stop)
+        # The name depends only on the max_len characters before the suffix's end: a text
+        # that repeats itself repeats these windows, so each is read once.
+        window = text[max(0, m.end() - max_len) : m.end()]
+        name = extended.get((window, m.group()))
+        if name is None:
+            name = extended[window, m.group()] = _extend_left(
+                text, m.end(), len(m.group()), max_len, stop
+            )
         ok = judged.get((name, m.group()))
         if ok is None:
             ok = judged[name, m.group()] = not (
