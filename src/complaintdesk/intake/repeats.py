@@ -140,6 +140,10 @@ def signature(text: str) -> Signature:
     return Signature(digest, np.unique((chars[:-1] << np.uint64(21)) | chars[1:]))
 
 
+def _size(signature: Signature) -> int:
+    return signature.codes.nbytes + 200  # the array, the digest and the bookkeeping
+
+
 class _SignatureCache:
     """Signatures of recently compared texts, bounded by the bytes they hold, not by count:
     one caller filing many 20,000-character letters must not grow memory without bound."""
@@ -158,7 +162,7 @@ class _SignatureCache:
                 self.items.move_to_end(key)
                 return found
         made = signature(text)
-        size = made.codes.nbytes + 200
+        size = _size(made)
         if size > self.budget:
             return made
         with self.lock:
@@ -167,7 +171,7 @@ class _SignatureCache:
                 self.used += size
                 while self.used > self.budget:
                     _, dropped = self.items.popitem(last=False)
-                    self.used -= dropped.codes.nbytes + 200
+                    self.used -= _size(dropped)
         return made
 
 

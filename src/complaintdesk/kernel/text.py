@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from complaintdesk.kernel.errors import InvalidInput
 
@@ -11,10 +12,12 @@ MAX_TEXT_CHARS = 20_000
 _NOT_TEXT = {"Cc", "Cs", "Co", "Cn"}  # controls, surrogates, private use, unassigned
 
 
-def _ordinary_class() -> re.Pattern[str]:
+@cache
+def _ordinary() -> re.Pattern[str]:
     """Runs of characters that are certainly text — tab, line feed and, in the blocks
     letters are written in (Latin, punctuation, CJK symbols and ideographs, full-width
-    forms), every character not in ``_NOT_TEXT`` — as one regex character class."""
+    forms), every character not in ``_NOT_TEXT`` — as one regex character class. Built on
+    first use (walking ~30,000 code points), not at import: most commands never clean text."""
     blocks = [(0x20, 0x24F), (0x2000, 0x206F), (0x3000, 0x303F), (0x3400, 0x4DBF)]
     blocks += [(0x4E00, 0x9FFF), (0xFF00, 0xFFEF)]
     runs = ["\t\n"]
@@ -28,9 +31,6 @@ def _ordinary_class() -> re.Pattern[str]:
                 runs.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
                 start = None
     return re.compile(f"[{''.join(runs)}]+")
-
-
-_ORDINARY = _ordinary_class()
 
 
 def clean_text(
@@ -59,7 +59,7 @@ def clean_text(
         )
     # Only characters outside the ordinary ranges need a look at their category: a Python
     # loop over all 20,000 characters of a letter cost more than the rest of the filing.
-    rare = _ORDINARY.sub("", text)
+    rare = _ordinary().sub("", text)
     controls = sum(1 for ch in rare if unicodedata.category(ch) in _NOT_TEXT)
     if "\x00" in text or controls > max(3, len(text) // 100):
         raise InvalidInput(

@@ -199,10 +199,11 @@ def case_views(
     complainant's title masked (SPEC §5), as every other unit-side view does."""
     unit_side = [row for row, _ in pairs if not actor.sees(row.owner_unit_path)]
     names = private_names(uow.session, unit_side) if unit_side else {}
+    masked = {row.id for row in unit_side}
     views = []
     for row, case in pairs:
         view = case_view(row, case)
-        if row in unit_side:
+        if row.id in masked:
             view["title"] = mask_text(row.title, names.get(row.id, ()))
         views.append(view)
     return views
