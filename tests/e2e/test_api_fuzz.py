@@ -33,6 +33,7 @@ from tests.conftest import START, pg_database
 ROLES = ["admin", "operator", "dispatcher", "operator-dongcheng", None]
 EXAMPLES_PER_OPERATION = 30  # x 98 operations x 2 modes: over 5,000 requests
 SENT: Counter[str] = Counter()
+MODES_RUN: set[GenerationMode] = set()  # so the count is checked only after a whole run
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,7 @@ def test_no_generated_request_gets_a_server_error(
     # Signing out would end the very tokens the run signs in with.
     schema = schema.exclude(path_regex=r"/auth/logout$")
     operations = [result.ok() for result in schema.get_all_operations()]
+    MODES_RUN.add(mode)
     assert len(operations) > 90
     for operation in operations:
 
@@ -146,4 +148,5 @@ def test_the_fuzzed_database_is_still_consistent(site: dict[str, Any]) -> None:
         )
     assert verdict.ok, verdict.message
     assert orphans == 0
-    assert sum(SENT.values()) >= 5000, SENT.most_common(5)
+    if set(GenerationMode) == MODES_RUN:  # not when one test is picked out with -k
+        assert sum(SENT.values()) >= 5000, SENT.most_common(5)
