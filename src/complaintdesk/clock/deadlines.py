@@ -83,6 +83,18 @@ def working_days_between(start: date, end: date, calendar: WorkingCalendar) -> i
     return count
 
 
+def working_days_left(due_at: datetime, now: datetime, calendar: WorkingCalendar) -> int:
+    """Working days from today to the deadline's day, as a badge shows them.
+
+    0: due today; 2: due on the second working day after today; negative: overdue by that
+    many working days (a deadline that passed today counts -1 from tomorrow on).
+    """
+    today, due = local_date(now), local_date(due_at)
+    if due >= today:
+        return working_days_between(today, due, calendar)
+    return -working_days_between(due, today, calendar) or -1
+
+
 def end_of_day(day: date) -> datetime:
     """23:59:59 Asia/Shanghai of ``day``: the last moment of a working day's deadline."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)

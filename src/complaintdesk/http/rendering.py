@@ -14,10 +14,17 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
-from complaintdesk.clock.deadlines import SHANGHAI
-from complaintdesk.complaints.vocabulary import ACTION_LABELS, STATUS_LABELS, Action, Status
+from complaintdesk.clock.deadlines import SHANGHAI, working_days_left
+from complaintdesk.complaints.vocabulary import (
+    ACTION_LABELS,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    Action,
+    Status,
+)
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -27,6 +34,7 @@ TEMPLATE_DIRS = [
     *sorted(d for d in WEB_DIR.parent.glob("*/templates") if d.parent != WEB_DIR),
 ]
 LANGS = ("zh", "en")
+_OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 LANG_COOKIE = "lang"
 
 
@@ -79,6 +87,33 @@ def _action_label(context: Context, value: str) -> str:
     return ACTION_LABELS.get(action, action.value)
 
 
+@pass_context
+def _due_badge(context: Context, due_at: datetime | None, status: str | None = None) -> Markup:
+    """A badge with the working days left on the statutory clock, or how long overdue.
+
+    Closed complaints (and those with no deadline) show nothing. Colours: red when overdue,
+    amber when due within 2 working days, grey otherwise.
+    """
+    if due_at is None or (status is not None and status not in _OPEN_VALUES):
+        return Markup("")
+    request = context["request"]
+    container = request.app.state.container
+    left = working_days_left(due_at, container.clock.now(), container.calendar)
+    en = context.get("lang") == "en"
+    if left < 0:
+        kind, text = "late", (f"overdue {-left} wd" if en else f"超期 {-left} 个工作日")
+    elif left == 0:
+        kind, text = "late", ("due today" if en else "今日到期")
+    else:
+        kind = "soon" if left <= 2 else "left"
+        text = f"{left} wd left" if en else f"剩 {left} 个工作日"
+    title = local_time(due_at)
+    return Markup(
+        f'<span class="badge badge-{kind} due" data-days-left="{left}" title="{escape(title)}">'
+        f"{escape(text)}</span>"
+    )
+
+
 def _url_with_lang(request: Request, lang: str) -> str:
     params = dict(request.query_params)
     params["lang"] = lang
@@ -95,6 +130,7 @@ def _make_env() -> Environment:
     )
     env.globals["_"] = _translate
     env.globals["url_with_lang"] = _url_with_lang
+    env.globals["due_badge"] = _due_badge
     env.filters["local_time"] = local_time
     env.filters["status_label"] = _status_label
     env.filters["action_label"] = _action_label

@@ -12,11 +12,15 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
+from complaintdesk.complaints import dispatch_pages, handling_pages
 from complaintdesk.complaints import pages as complaint_pages
 from complaintdesk.http.rendering import STATIC_DIR, render
 from complaintdesk.http.session import CsrfFailed, LoginRequired
 from complaintdesk.intake import pages as intake_pages
+from complaintdesk.intake import register_pages
 from complaintdesk.org import pages as org_pages
+from complaintdesk.search import pages as search_pages
+from complaintdesk.workbench import pages as workbench_pages
 
 # Every feature's server-rendered pages.
 PAGE_ROUTERS = [
@@ -24,6 +28,11 @@ PAGE_ROUTERS = [
     intake_pages.router,
     org_pages.router,
     complaint_pages.router,
+    workbench_pages.router,
+    register_pages.router,
+    dispatch_pages.router,
+    handling_pages.router,
+    search_pages.router,
 ]
 
 

@@ -1,0 +1,7 @@
+"""Staff pages (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/staff", include_in_schema=False)

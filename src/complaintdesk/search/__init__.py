@@ -1,0 +1,1 @@
+"""Search over the viewer's jurisdiction: tracking number, phone, Chinese words, filters."""

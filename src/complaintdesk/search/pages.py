@@ -1,0 +1,7 @@
+"""The search page (``/staff/search``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/staff", include_in_schema=False)

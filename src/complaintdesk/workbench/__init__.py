@@ -1,0 +1,1 @@
+"""Each role's home after sign-in: that role's queues, counts and urgency first."""
