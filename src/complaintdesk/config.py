@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     max_upload_body_bytes: int | None = Field(None, ge=1024)
     max_import_body_bytes: int = Field(51 * 1024 * 1024, ge=1024)
+    # Anonymous filing on the public web form (docs/reliability.md, "Hostile input: uploads"):
+    # sized so that the largest body these allow costs at most 50 ms of server CPU on a
+    # 2-core machine (bench/hostile.py). The body limit of a /public/ page is the files plus
+    # PUBLIC_FORM_OVERHEAD_BYTES for the text fields. Signed-in staff keep
+    # attachments.MAX_ATTACHMENTS x MAX_ATTACHMENT_BYTES.
+    public_max_attachments: int = Field(2, ge=0, le=10)
+    public_max_attachment_bytes: int = Field(1536 * 1024, ge=1024, le=10 * 1024 * 1024)
+    public_form_overhead_bytes: int = Field(256 * 1024, ge=64 * 1024, le=2 * 1024 * 1024)
+    # An e-mail reply token stops threading into its case this many days after the case was
+    # closed (the reply is then filed as a new complaint); unset: tokens never expire.
+    reply_token_days_after_close: int | None = Field(90, ge=0)
     # Requests per address per window, in this process (N processes allow N times as many).
     rate_limit_window_seconds: int = Field(60, ge=1)
     login_rate_limit: int = Field(30, ge=1)

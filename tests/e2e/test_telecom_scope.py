@@ -188,7 +188,11 @@ def test_a_branch_handler_cannot_send_free_text_and_is_stopped_at_three_a_day(
         sent = api.post("tc-branch-a", url, json=body)
         assert sent.status_code == 201, sent.text
     assert sent.json()["body"].startswith("工程师将于12月1日上午上门测试（TS")
-    _bilingual(api.post("tc-branch-a", url, json=body), 429, "3")
+    over = api.post("tc-branch-a", url, json=body)
+    _bilingual(over, 429, "3")
+    # The one 429 type: Retry-After is the wait until the next Asia/Shanghai day.
+    assert over.json()["error"]["code"] == "quota_exceeded"
+    assert 1 <= int(over.headers["Retry-After"]) <= 86_401
     _bilingual(api.post("tc-support", url, json=body), 429)  # the limit is the complaint's
     assert len(outbox(container, cid)) == 3
     assert api.post("tc-branch-b", url, json=body).status_code == 404  # not its complaint

@@ -24,11 +24,11 @@ from complaintdesk.complaints.vocabulary import IllegalTransition
 from complaintdesk.evaluation import api as evaluation_api
 from complaintdesk.http import edge, site
 from complaintdesk.http.errors import STATUS_BY_ERROR
-from complaintdesk.http.ratelimit import RateLimited, limiters
+from complaintdesk.http.ratelimit import limiters
 from complaintdesk.intake import api as intake_api
 from complaintdesk.intake import public_api
 from complaintdesk.intake.attachments import MAX_ATTACHMENTS
-from complaintdesk.kernel.errors import ConcurrencyConflict, DomainError
+from complaintdesk.kernel.errors import ConcurrencyConflict, DomainError, QuotaExceeded
 from complaintdesk.notify import api as notify_api
 from complaintdesk.org import admin_api
 from complaintdesk.org import api as org_api
@@ -67,11 +67,11 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.rate_limits = limiters(settings)
     edge.install(app, settings)
 
-    @app.exception_handler(RateLimited)
-    def rate_limited(request: Request, exc: RateLimited) -> Response:
-        return _edge_response(
-            request, 429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)}
-        )
+    @app.exception_handler(QuotaExceeded)
+    def too_many(request: Request, exc: QuotaExceeded) -> Response:
+        # Every 429 (per-address limits, daily SMS quotas): JSON for API clients, a page
+        # in the site's layout for a browser, with Retry-After when the wait is known.
+        return _edge_response(request, 429, exc.code, str(exc), retry_after=exc.retry_after)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -149,9 +149,9 @@ def create_app(container: Container | None = None) -> FastAPI:
 
 
 def _edge_response(
-    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    request: Request, status: int, code: str, message: str, *, retry_after: int | None = None
 ) -> Response:
-    status, raw, body = edge.refusal(request.url.path, status, code, message, headers)
+    status, raw, body = edge.refusal(request.scope, status, code, message, retry_after=retry_after)
     response = Response(body, status_code=status)
     response.raw_headers = raw
     return response

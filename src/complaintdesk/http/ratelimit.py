@@ -21,17 +21,18 @@ from typing import Any
 from fastapi import Depends, Request
 
 from complaintdesk.config import Settings
-from complaintdesk.kernel.errors import DomainError
+from complaintdesk.kernel.errors import QuotaExceeded
 
 MAX_KEYS = 10_000
 
 
-class RateLimited(DomainError):
+class RateLimited(QuotaExceeded):
     """Too many requests from one address: answered 429 with ``Retry-After``."""
 
+    code = "rate_limited"
+
     def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after)
 
 
 class SlidingWindow:

@@ -100,7 +100,13 @@ def take_in(container: Container, raw: bytes, *, arrived_at: datetime | None = N
             return MailResult("duplicate", mail.message_id, detail="已处理 / already taken in")
         uploads, refused = _uploads(mail)
         note = f"未保存的附件 / attachments not kept: {', '.join(refused)}" if refused else ""
-        target = mail_threading.target(uow.session, mail)
+        days = container.settings.reply_token_days_after_close
+        target = mail_threading.target(
+            uow.session,
+            mail,
+            now=now,
+            token_after_close=timedelta(days=days) if days is not None else None,
+        )
         try:
             if target.complaint_id is not None:
                 return _thread(uow, container, mail, target.complaint_id, uploads, note, received)

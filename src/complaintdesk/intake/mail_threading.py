@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,9 +58,16 @@ def named_cases(session: Session, mail: ParsedMail) -> dict[int, str]:
     return named
 
 
-def target(session: Session, mail: ParsedMail) -> Target:
+def target(
+    session: Session,
+    mail: ParsedMail,
+    *,
+    now: datetime | None = None,
+    token_after_close: timedelta | None = None,
+) -> Target:
+    """``token_after_close``: how long after its case closed a reply token still threads."""
     tokens = reply_tokens.found_in(mail.subject, mail.recipients)
-    by_token = reply_tokens.complaints_of(session, tokens)
+    by_token = reply_tokens.complaints_of(session, tokens, now=now, after_close=token_after_close)
     named = named_cases(session, mail)
     if len(by_token) == 1:
         [case] = by_token
@@ -81,8 +89,8 @@ def target(session: Session, mail: ParsedMail) -> Target:
     if not named:
         return Target(None)
     numbers = ", ".join(sorted(named.values()))
-    missing = "回复码无效" if tokens else "未附该案的回复码"
-    missing_en = "an unknown reply token" if tokens else "no reply token of that case"
+    missing = "回复码无效或已过期" if tokens else "未附该案的回复码"
+    missing_en = "an unknown or expired reply token" if tokens else "no reply token of that case"
     return Target(
         None,
         f"邮件提及 {numbers}，但{missing}，未并入该案，已作为新投诉登记"

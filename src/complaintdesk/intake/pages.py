@@ -31,12 +31,14 @@ _PHONE_CHARS = set("0123456789+-() ")
 
 
 def _form_page(request: Request, values: dict[str, Any], error: str | None, code: int) -> Response:
+    settings = request.app.state.container.settings
     context = {
         "values": values,
         "form_token": values.get("form_token") or secrets.token_urlsafe(16),
         "error": error,
-        "max_mb": attachments.MAX_ATTACHMENT_BYTES // (1024 * 1024),
-        "max_files": attachments.MAX_ATTACHMENTS,
+        # Anonymous filing takes fewer, smaller files than staff registration (config.py).
+        "max_mb": attachments.megabytes(settings.public_max_attachment_bytes),
+        "max_files": settings.public_max_attachments,
     }
     return render(request, "public_complaint.html", context, status_code=code)
 
@@ -56,7 +58,9 @@ def complaint_form(request: Request) -> Response:
     return _form_page(request, {}, None, 200)
 
 
-# The parser stops at the 11th file's headers; the endpoint counts before reading any file.
+# The edge refuses a body above the public limits (files x size + the text fields) before
+# reading it; the parser stops at the 11th file's headers; the endpoint counts against the
+# public limit before reading any file, and reads at most the public size + 1 of each.
 # A plain `def`: triage, repeat detection and the database run in the threadpool, never on
 # the event loop that every other request of this worker waits on.
 @router.post(
@@ -93,14 +97,15 @@ def submit_complaint(
         "form_token": form_token,
     }
     try:
+        settings = container.settings
         chosen = [f for f in (files or []) if f.filename]
-        attachments.check_count(len(chosen))
-        uploads = [
-            attachments.Upload(
-                f.filename or "", f.file.read(attachments.MAX_ATTACHMENT_BYTES + 1), f.content_type
-            )
-            for f in chosen
-        ]
+        attachments.check_count(len(chosen), settings.public_max_attachments)
+        uploads = []
+        for f in chosen:
+            attachments.check_size(f.filename, f.size or 0, settings.public_max_attachment_bytes)
+            data = f.file.read(settings.public_max_attachment_bytes + 1)
+            attachments.check_size(f.filename, len(data), settings.public_max_attachment_bytes)
+            uploads.append(attachments.Upload(f.filename or "", data, f.content_type))
         complainant = _complainant(name, phone, email, anonymous)
         key_payload = {k: v for k, v in values.items() if k != "form_token"}
         result = intake.register_in(

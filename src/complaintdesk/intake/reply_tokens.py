@@ -15,12 +15,13 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from complaintdesk.complaints.tables import ComplaintRow
 from complaintdesk.intake.tables import MailReplyTokenRow
 
 TOKEN_CHARS = 26  # 16 bytes in unpadded base32
@@ -68,13 +69,25 @@ def found_in(subject: str, recipients: Iterable[str]) -> set[str]:
     return found
 
 
-def complaints_of(session: Session, tokens: set[str]) -> set[int]:
-    """The complaints these tokens were issued for; unknown tokens name nothing."""
+def complaints_of(
+    session: Session,
+    tokens: set[str],
+    *,
+    now: datetime | None = None,
+    after_close: timedelta | None = None,
+) -> set[int]:
+    """The complaints these tokens were issued for; unknown tokens name nothing.
+
+    With ``after_close``, a token of a case closed longer ago than that (at ``now``) has
+    expired and names nothing either: the reply is filed as a new complaint.
+    """
     if not tokens:
         return set()
-    rows = session.scalars(
-        select(MailReplyTokenRow.complaint_id).where(
-            MailReplyTokenRow.token_hash.in_([digest(t) for t in tokens])
-        )
+    stmt = select(MailReplyTokenRow.complaint_id).where(
+        MailReplyTokenRow.token_hash.in_([digest(t) for t in tokens])
     )
-    return {int(r) for r in rows}
+    if after_close is not None and now is not None:
+        stmt = stmt.join(ComplaintRow, ComplaintRow.id == MailReplyTokenRow.complaint_id).where(
+            (ComplaintRow.closed_at.is_(None)) | (ComplaintRow.closed_at > now - after_close)
+        )
+    return {int(r) for r in session.scalars(stmt)}

@@ -25,7 +25,17 @@ class PermissionDenied(DomainError):
 
 
 class QuotaExceeded(DomainError):
-    """A daily quota is used up (SMS per complaint or per number): HTTP 429."""
+    """Too many of something: HTTP 429, with ``Retry-After`` when the wait is known.
+
+    One type for every 429: a daily SMS quota (``quota_exceeded``) and the per-address
+    request limits (``http.ratelimit.RateLimited``, ``rate_limited``).
+    """
+
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ConcurrencyConflict(DomainError):

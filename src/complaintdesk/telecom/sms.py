@@ -20,7 +20,7 @@ import string
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -156,15 +156,19 @@ def queue_sms(
     if uow.session.get_bind().dialect.name == "postgresql":
         uow.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     since = _day_start(now)
+    # The quota is new at the next Asia/Shanghai midnight (the 429's Retry-After).
+    tomorrow = int((since + timedelta(days=1) - now).total_seconds()) + 1
     if _sent_since(uow, since, OutboxRow.complaint_id == row.id) >= limits.per_complaint:
         raise QuotaExceeded(
             f"该投诉今日已发送{limits.per_complaint}条短信，已达上限 / this complaint has had"
-            f" its {limits.per_complaint} SMS for today"
+            f" its {limits.per_complaint} SMS for today",
+            retry_after=tomorrow,
         )
     if _sent_since(uow, since, OutboxRow.recipient == person.phone) >= limits.per_number:
         raise QuotaExceeded(
             f"该号码今日已收到{limits.per_number}条短信，已达上限 / this number has had its"
-            f" {limits.per_number} SMS for today"
+            f" {limits.per_number} SMS for today",
+            retry_after=tomorrow,
         )
     uow.session.add(
         OutboxRow(
