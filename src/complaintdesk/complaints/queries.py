@@ -8,11 +8,12 @@ the complainant's identity (SPEC §5).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from complaintdesk.clock.deadlines import SHANGHAI
@@ -31,6 +32,12 @@ from complaintdesk.kernel.privacy import (
 from complaintdesk.org.model import Actor
 from complaintdesk.org.repository import subtree_range
 from complaintdesk.org.tables import UnitRow, UserRow
+from complaintdesk.search.matching import (
+    RECENT_WINDOWS,
+    QueryKind,
+    SearchQuery,
+    word_condition,
+)
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,12 @@ class ComplaintQueries:
         limit: int,
         before_id: int | None,
         now: datetime,
+        where: Sequence[Any] = (),
     ) -> list[ComplaintRow]:
-        """Newest first, keyset-paginated on id (no OFFSET: page 5,000 costs what page 1 does)."""
-        stmt = self.scoped(viewer)
+        """Newest first, keyset-paginated on id (no OFFSET: page 5,000 costs what page 1 does).
+
+        ``where``: further conditions (the search's words, phone or tracking number)."""
+        stmt = self.scoped(viewer).where(*where)
         if filters.status:
             stmt = stmt.where(ComplaintRow.status.in_([s.value for s in filters.status]))
         if filters.unit_id is not None:
@@ -122,6 +132,70 @@ class ComplaintQueries:
         if before_id is not None:
             stmt = stmt.where(ComplaintRow.id < before_id)
         return list(self.session.scalars(stmt.order_by(ComplaintRow.id.desc()).limit(limit)))
+
+    def search(
+        self,
+        viewer: Actor,
+        query: SearchQuery,
+        filters: ComplaintFilter,
+        *,
+        limit: int,
+        before_id: int | None,
+        now: datetime,
+    ) -> list[ComplaintRow]:
+        """The search box (issue 13 item 7) within the viewer's jurisdiction, newest first.
+
+        A phone number is looked up on the centre side only: among complaints the viewer's
+        subtree registered (SPEC §5, the handling side never sees who complained). Words are
+        matched in the title and summary, and in the letter only where the viewer is the
+        owning side. Handling-side rows still need the masked check of ``search.pages``.
+        """
+        owner_side = _in_subtree(ComplaintRow.owner_unit_path, viewer.unit_path)
+        where: list[Any] = []
+        if query.kind is QueryKind.TRACKING:
+            where.append(ComplaintRow.tracking_no == query.text)
+        elif query.kind is QueryKind.TRACKING_PREFIX:
+            # "~" sorts after every digit and "-": the range is the prefix's, index-served.
+            number = ComplaintRow.tracking_no
+            where += [number >= query.text, number < query.text + "~"]
+        elif query.kind is QueryKind.PHONE:
+            callers = select(ComplainantRow.id).where(ComplainantRow.phone.in_(query.phones))
+            where += [owner_side, ComplaintRow.complainant_id.in_(callers)]
+        elif query.kind is QueryKind.WORDS:
+            return self._words(viewer, query, filters, limit=limit, before_id=before_id, now=now)
+        return self.page(viewer, filters, limit=limit, before_id=before_id, now=now, where=where)
+
+    def _words(
+        self,
+        viewer: Actor,
+        query: SearchQuery,
+        filters: ComplaintFilter,
+        *,
+        limit: int,
+        before_id: int | None,
+        now: datetime,
+    ) -> list[ComplaintRow]:
+        """The newest complaints walked first, then the index (``search/matching.py``).
+
+        A page found among the newest ids is the true first page: every older id is smaller.
+        """
+        dialect = self.session.get_bind().dialect.name
+        owner_side = _in_subtree(ComplaintRow.owner_unit_path, viewer.unit_path)
+        newest = (
+            before_id - 1 if before_id else self.session.scalar(select(func.max(ComplaintRow.id)))
+        )
+        walk = [word_condition(dialect, w, owner_side, indexed=False) for w in query.words]
+        for window in RECENT_WINDOWS:
+            recent = [ComplaintRow.id > (newest or 0) - window]
+            rows = self.page(
+                viewer, filters, limit=limit, before_id=before_id, now=now, where=walk + recent
+            )
+            if len(rows) >= limit:
+                return rows
+        if query.one_character_only:
+            return rows
+        indexed = [word_condition(dialect, w, owner_side, indexed=True) for w in query.words]
+        return self.page(viewer, filters, limit=limit, before_id=before_id, now=now, where=indexed)
 
     # --- presentation ------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from complaintdesk.evaluation import tables as _evaluation  # noqa: F401
 from complaintdesk.intake import tables as _intake  # noqa: F401
 from complaintdesk.notify import tables as _notify  # noqa: F401
 from complaintdesk.org import tables as _org  # noqa: F401
+from complaintdesk.search import tables as _search  # noqa: F401
 from complaintdesk.telecom import kpi_tables as _telecom_kpis  # noqa: F401
 from complaintdesk.telecom import tables as _telecom  # noqa: F401
 from complaintdesk.triage import tables as _triage  # noqa: F401
