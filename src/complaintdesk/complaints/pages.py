@@ -4,7 +4,7 @@ returns per unit. Server-rendered; every POST carries a CSRF token."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -15,18 +15,19 @@ from starlette.responses import Response
 from complaintdesk.bootstrap import Container
 from complaintdesk.complaints import decisions as handling
 from complaintdesk.complaints import forms
-from complaintdesk.complaints import service as svc
-from complaintdesk.complaints.commands import command_for
 from complaintdesk.complaints.queries import ComplaintFilter, ComplaintQueries
 from complaintdesk.complaints.views import record_read, showed_personal_data
 from complaintdesk.complaints.vocabulary import STATUS_LABELS, Action, Status
+from complaintdesk.complaints.web_actions import run_action, status_of
 from complaintdesk.http.deps import ContainerDep, DbId, cursor_id
 from complaintdesk.http.rendering import lang_of, render
 from complaintdesk.http.session import UserDep, WebUser, check_csrf
+from complaintdesk.intake import filed_notice
 from complaintdesk.kernel.errors import DomainError, NotFound
+from complaintdesk.workbench import queues
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-PAGE_SIZE = 30
+PAGE_SIZE = 50
 
 
 QUEUE_STATUSES = [s for s in Status]
@@ -37,45 +38,67 @@ def queue(
     request: Request,
     container: ContainerDep,
     user: UserDep,
+    q: str = "",
     status: str = "",
     overdue: str = "",
     before: str = "",
 ) -> Response:
+    """The list of complaints: all in the viewer's jurisdiction, or one named queue of a role
+    home (``?q=``, workbench.queues), with the status and overdue filters on top; keyset
+    paging, 50 rows in one request (one query for rows, one per page for units, people…)."""
     statuses = [Status(status)] if status in {s.value for s in Status} else None
+    named = queues.get(q)
     now = container.clock.now()
+    moment = queues.Moment.at(now, container.calendar)
+    extra = [queues.where(user.actor, named, moment)] if named else []
+    filters = ComplaintFilter(status=statuses, overdue=True if overdue == "1" else None)
     with container.uow() as uow:
+        if named is not None:
+            queues.tune(uow.session)
         queries = ComplaintQueries(uow.session)
         rows = queries.page(
             user.actor,
-            ComplaintFilter(status=statuses, overdue=True if overdue == "1" else None),
+            filters,
             limit=PAGE_SIZE + 1,
             before_id=cursor_id(before),
             now=now,
+            where=extra,
         )
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         items = queries.views(user.actor, rows, now=now)
+        # The count the home showed, on the first page of the bare named queue.
+        total = None
+        if named is not None and not before and not statuses and overdue != "1":
+            total = queues.counts(uow.session, user.actor, [named], moment)[named.key]
         last_id = rows[-1].id if rows else None
         shown = [v["id"] for v in items if showed_personal_data(v)]
         record_read(uow.session, user.actor, "list_complaints", shown, at=now, path="/staff/queue")
         uow.commit()
+    keep = {
+        "q": named.key if named else "",
+        "status": status if statuses else "",
+        "overdue": "1" if overdue == "1" else "",
+    }
+    kept = {k: v for k, v in keep.items() if v}
     next_query = None
     if more and last_id is not None:
-        parts = [f"before={last_id}"]
-        if status:
-            parts.append(f"status={quote(status)}")
-        if overdue == "1":
-            parts.append("overdue=1")
-        next_query = "&".join(parts)
+        next_query = urlencode({**kept, "before": last_id})
+    lang = lang_of(request)
     return render(
         request,
         "staff_queue.html",
         {
             "items": items,
+            "q": named.key if named else "",
+            "queue_label": named.label(lang) if named else None,
+            "opens": named.opens if named else "/staff/complaints/{id}",
+            "queue_total": total,
             "status": status,
             "overdue": overdue == "1",
             "statuses": [(s.value, *STATUS_LABELS[s]) for s in QUEUE_STATUSES],
             "next_query": next_query,
+            "first_query": urlencode(kept),
             "first_page": not before,
         },
     )
@@ -122,7 +145,16 @@ def complaint_page(
         label = forms.action_label(done, lang)
         text = f"Done: {label}" if lang == "en" else f"已完成：{label}"
         context["messages"] = [{"kind": "ok", "text": text}]
-    return render(request, "staff_complaint.html", context)
+    # Just registered on /staff/register: the tracking number and query code, shown once.
+    notice = filed_notice.take(
+        request, container.settings.secret_key, complaint_id, lang_of(request)
+    )
+    if notice:
+        context["messages"] = [*context.get("messages", []), {"kind": "ok", "text": notice}]
+    response = render(request, "staff_complaint.html", context)
+    if notice:
+        filed_notice.forget(response, complaint_id)
+    return response
 
 
 @router.post("/complaints/{complaint_id}/act/{action}")
@@ -171,7 +203,7 @@ def _act(
             ComplaintQueries(uow.session).get_row(user.actor, complaint_id)
             target = f"/staff/complaints/{complaint_id}?done={chosen.value}"
         except NotFound:  # it left this user's jurisdiction (a return, an appeal up)
-            target = "/staff/queue"
+            target = "/staff/home"
     return RedirectResponse(target, status_code=303)
 
 
@@ -181,12 +213,7 @@ def _not_found(request: Request, exc: DomainError) -> Response:
 
 
 def _status_of(exc: DomainError) -> int:
-    from complaintdesk.http.errors import STATUS_BY_ERROR
-
-    for kind, code, _name in STATUS_BY_ERROR:
-        if isinstance(exc, kind):
-            return code
-    return 400
+    return status_of(exc)
 
 
 def _run(
@@ -198,39 +225,7 @@ def _run(
     body: Any,
     now: Any,
 ) -> None:
-    expected = getattr(body, "expected_version", None)
-    if action is Action.SIGN_OFF:
-        handling.sign_off(
-            uow,
-            user.actor,
-            complaint_id,
-            mode=body.mode,
-            unit_id=body.unit_id,
-            opinion=body.opinion,
-            now=now,
-            calendar=container.calendar,
-            expected_version=expected,
-        )
-    elif action is Action.TAKE_OVER:
-        handling.take_over(
-            uow,
-            user.actor,
-            complaint_id,
-            reason=body.reason,
-            now=now,
-            calendar=container.calendar,
-            expected_version=expected,
-        )
-    else:
-        svc.perform(
-            uow,
-            user.actor,
-            complaint_id,
-            command_for(action, body.model_dump(exclude={"expected_version"}, mode="json")),
-            now=now,
-            calendar=container.calendar,
-            expected_version=expected,
-        )
+    run_action(uow, container, user.actor, complaint_id, action, body, now)
 
 
 @router.get("/returns")

@@ -29,7 +29,7 @@ def _safe_next(value: str | None) -> str:
     # Only local paths: an open redirect would hand the session to another site.
     if value and value.startswith("/staff/") and not value.startswith("//"):
         return value
-    return "/staff/queue"
+    return "/staff/home"  # every role lands on its home (workbench.pages)
 
 
 @router.get("/login")
