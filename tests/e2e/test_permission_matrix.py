@@ -58,7 +58,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "GET list": (ALL, ALL, NONE_SEEN),  # N here: the complaint is not in the list
     "accept": ("AAFFFAFFA", NO_ONE, NONE_SEEN),
     "reject": ("AAFFFAFFA", NO_ONE, NONE_SEEN),
-    "hand-over": ("FAFFFAFFA", NO_ONE, NONE_SEEN),
+    "hand-over": ("AAFFFAFFA", NO_ONE, NONE_SEEN),
     "start-preprocessing": ("AAFFFAFFA", NO_ONE, NONE_SEEN),
     "resolve-at-intake": ("AAFFFAFFA", NO_ONE, NONE_SEEN),
     "dispatch": ("FAFFFAFFA", NO_ONE, NONE_SEEN),

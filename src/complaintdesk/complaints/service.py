@@ -222,8 +222,12 @@ def perform(
     now: datetime,
     calendar: sla.WorkingCalendar,
     expected_version: int | None = None,
+    commit: bool = True,
 ) -> Complaint:
-    """Take one action on a complaint, as ``actor``, at ``now``."""
+    """Take one action on a complaint, as ``actor``, at ``now``.
+
+    ``commit=False`` leaves the commit to the caller, who takes more steps in the same unit
+    of work (the registration page files and decides a complaint in one transaction)."""
     if not isinstance(command, Command):
         raise InvalidInput(f"未知操作 / unknown action: {command!r}")
     action = command.action
@@ -242,7 +246,8 @@ def perform(
     persist(uow, complaint, row.received_at, now, calendar, history=history)
     if action is Action.CLASSIFY:
         _store_training_example(uow, row, complaint, actor, now)
-    uow.commit()
+    if commit:
+        uow.commit()
     return complaint
 
 

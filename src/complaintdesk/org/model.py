@@ -69,7 +69,9 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.FILE: _CENTRE,
     Action.ACCEPT: _CENTRE,
     Action.REJECT: _CENTRE,
-    Action.HAND_OVER: frozenset({Role.DISPATCHER, Role.LEADER}),
+    # SPEC §2: outside the scope, intake either refuses or hands over, so hand-over is a
+    # centre decision like refusal, taken at registration by the operator too.
+    Action.HAND_OVER: _CENTRE,
     Action.START_PREPROCESSING: _CENTRE,
     Action.RESOLVE_AT_INTAKE: _CENTRE,
     Action.DISPATCH: frozenset({Role.DISPATCHER, Role.LEADER}),
