@@ -27,8 +27,14 @@ migrate: $(STAMP) ## upgrade the database schema (COMPLAINTDESK_DATABASE_URL)
 demo: migrate ## load the demo org tree, users and sample complaints
 	$(BIN)/complaintdesk demo
 
+# `complaintdesk demo` trains the routing model here (unless COMPLAINTDESK_TRIAGE_MODEL names one).
+DEMO_MODEL := var/models/demo-routing.joblib
+
 run: demo ## set up everything and serve the demo on http://127.0.0.1:8000
-	COMPLAINTDESK_DEMO_MODE=1 $(BIN)/complaintdesk serve --host 127.0.0.1 --port 8000
+	@model="$${COMPLAINTDESK_TRIAGE_MODEL:-$(DEMO_MODEL)}"; \
+	if [ -f "$$model" ]; then export COMPLAINTDESK_TRIAGE_MODEL="$$model"; \
+	else echo "没有分派模型，登记时无分派建议 / no routing model at $$model: no routing suggestions" >&2; fi; \
+	COMPLAINTDESK_DEMO_MODE=1 exec $(BIN)/complaintdesk serve --host 127.0.0.1 --port 8000
 
 services: ## start PostgreSQL if it is not running (the test suite needs it)
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

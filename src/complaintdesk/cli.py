@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -109,9 +110,18 @@ def demo(
     telecom: bool = typer.Option(
         False, "--telecom", help="电信预处理演示（代替政务样例）/ the telecom demo instead"
     ),
+    model: bool = typer.Option(
+        True,
+        "--model/--no-model",
+        help="用共享数据训练分派模型（约10–30秒）/ train the routing model from the shared data",
+    ),
+    model_out: Path | None = typer.Option(
+        None, "--model-out", help="模型文件 / where to save the routing model"
+    ),
 ) -> None:
-    """Load the demo org tree, users and real sample complaints. 加载演示数据。"""
+    """Load the demo org tree, users, a routing model and real sample complaints. 加载演示数据。"""
     from complaintdesk.bootstrap import bootstrap
+    from complaintdesk.demo import cli as demo_cli
     from complaintdesk.demo.hotline import DEMO_PASSWORD, run_demo
 
     container = bootstrap()
@@ -120,8 +130,15 @@ def demo(
 
         telecom_cli.print_report(run_telecom_demo(container))
         return
-    report = run_demo(container, limit=limit)
+    report = run_demo(
+        container,
+        limit=limit,
+        train_model=model,
+        model_path=model_out,
+        progress=lambda line: typer.echo(line, err=True),
+    )
     typer.echo(f"单位 units: {report.units}; 新用户 new users: {report.users}")
+    demo_cli.print_model(report)
     if report.data_missing:
         typer.echo(
             f"未找到样例数据 {report.data_missing}，仅创建了组织架构"
@@ -134,6 +151,7 @@ def demo(
     )
     for status, count in sorted(report.by_status.items()):
         typer.echo(f"  {status}: {count}")
+    demo_cli.print_clock(report)
     typer.echo(
         f"演示账号 demo users: admin, operator, dispatcher, leader, supervisor, callback, "
         f"handler-housing, … / 密码 password: {DEMO_PASSWORD}"

@@ -1,7 +1,9 @@
-"""Demo data: an org tree like SPEC §8.2 and the real Teddy Cup sample complaints.
+"""Demo data: an org tree like SPEC §8.2, users with contacts, a routing model and the real
+Teddy Cup sample complaints as three months of a centre's work.
 
-The complaints are walked through the real services, so every state they end in has the
-events that lead there. Running the demo twice adds nothing the second time.
+The complaints are walked through the real services in time order (``demo.story``), so
+every state they end in has the events that lead there, and the sweep of the statutory
+clock supervises what is late. Running the demo twice adds nothing the second time.
 """
 
 from __future__ import annotations
@@ -10,22 +12,37 @@ import csv
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 
 from complaintdesk.bootstrap import Container
-from complaintdesk.complaints import decisions as handling
-from complaintdesk.complaints import service as svc
-from complaintdesk.complaints.commands import command_for
-from complaintdesk.complaints.repository import NewComplainant
+from complaintdesk.clock.sweep import SweepReport, sweep
 from complaintdesk.complaints.tables import ComplaintRow
-from complaintdesk.complaints.vocabulary import Action, Channel, DispatchMode, Status
+from complaintdesk.complaints.vocabulary import Channel
 from complaintdesk.db.unit_of_work import SqlUnitOfWork
+from complaintdesk.demo.routing import (
+    DEFAULT_MODEL_PATH,
+    TRAINING_FILE,
+    DemoModel,
+    train_demo_model,
+)
+from complaintdesk.demo.story import (
+    Cast,
+    Replay,
+    ReplayReport,
+    Story,
+    ending_for,
+    ensure_queues,
+    stages_for,
+    working_age,
+)
+from complaintdesk.demo.timeline import receipt_times
 from complaintdesk.org import auth
 from complaintdesk.org.model import Actor, EvaluationCategory, Role, Unit, UnitKind, UnitLevel
+from complaintdesk.org.tables import UserRow
+from complaintdesk.triage.facade import READ_LIMIT, ModelTriage, Triage
+from complaintdesk.triage.text import join_fields
 
 DEMO_PASSWORD = "demo12345"
 SAMPLE_FILE = "teddycup2020c/fj2_sample_495.csv"
@@ -98,6 +115,11 @@ class DemoReport:
     skipped: int
     data_missing: str | None
     by_status: dict[str, int]
+    model: DemoModel | None = None
+    # Where the routing model came from: a path, "configured …", "no data at …" or "skipped".
+    model_note: str = "skipped"
+    replay: ReplayReport | None = None
+    sweep: SweepReport | None = None
 
 
 def build_org(uow: SqlUnitOfWork) -> dict[str, Unit]:
@@ -198,21 +220,48 @@ def _actor(uow: SqlUnitOfWork, username: str) -> Actor:
     return auth.actor_for(uow, user)
 
 
-# Where the sample complaints end up, with weights (a centre's month at a glance).
-TARGETS: list[tuple[Status, int]] = [
-    (Status.REGISTERED, 8),
-    (Status.NOT_ACCEPTED, 4),
-    (Status.HANDED_OVER, 3),
-    (Status.ACCEPTED, 5),
-    (Status.DISPATCHED, 8),
-    (Status.RETURNED, 3),
-    (Status.RECEIVED, 6),
-    (Status.IN_PROGRESS, 14),
-    (Status.REPLIED, 8),
-    (Status.CALLBACK, 6),
-    (Status.CLOSED, 25),
-    (Status.ARCHIVED, 10),
-]
+def give_contacts(uow: SqlUnitOfWork) -> int:
+    """An e-mail address and a mobile number for every demo user without them, so the
+    worker's reminders and supervision notices have somewhere to go. Reserved example
+    addresses (RFC 2606 ``example.com``) and 1380000xxxx numbers: nothing real is reached."""
+    given = 0
+    for user in uow.session.scalars(select(UserRow).order_by(UserRow.id)):
+        if user.email is None:
+            user.email = f"{user.username}@example.com"
+            given += 1
+        if user.phone is None:
+            user.phone = f"1380000{user.id % 10_000:04d}"
+    uow.session.flush()
+    return given
+
+
+CHANNELS = [Channel.WEB] * 3 + [Channel.PHONE] * 2 + [Channel.LETTER, Channel.WALK_IN]
+
+
+# The newest few: this morning's calls waiting to be routed (the ones the model is least
+# sure of, so a dispatcher decides), an important one waiting for the leader's instruction.
+FRESH_ENDINGS = ["accepted", "instructing", "accepted", "registered", "accepted"]
+
+
+def _least_sure_last(rows: list[dict[str, str]], triage: Triage | None) -> list[dict[str, str]]:
+    """Move the messages the model routes least surely (below its threshold) to the end."""
+    model = getattr(triage, "model", None)
+    if not isinstance(triage, ModelTriage) or model is None or len(rows) < 20:
+        return rows
+    texts = [
+        join_fields([r.get("留言主题") or "", r.get("留言详情") or ""])[:READ_LIMIT] for r in rows
+    ]
+    confidence = [p.confidence for p in model.predict(texts, k=1)]
+    slots = FRESH_ENDINGS.count("accepted")
+    lowest = sorted(range(len(rows)), key=lambda i: confidence[i])[:slots]
+    unsure = {i for i in lowest if confidence[i] < triage.threshold}
+    moved = [rows[i] for i in sorted(unsure)]
+    rest = [r for i, r in enumerate(rows) if i not in unsure]
+    cut = len(rows) - len(FRESH_ENDINGS)
+    head, tail = rest[:cut], rest[cut:]  # tail: one row for every slot not taken by `moved`
+    for ending in FRESH_ENDINGS:
+        head.append(moved.pop(0) if ending == "accepted" and moved else tail.pop(0))
+    return head
 
 
 def load_sample(
@@ -222,187 +271,177 @@ def load_sample(
     *,
     limit: int | None = None,
     seed: int = 20261129,
+    days: int = 40,
+    triage: Triage | None = None,
+    history_sweeps: bool = False,
 ) -> tuple[int, int]:
+    """Load the real sample messages as the last ``days`` of a centre (see ``demo.story``),
+    without the sweeps of the past (the caller runs the worker). Returns (loaded, already
+    there). The demo itself uses :func:`replay_sample` over three months."""
+    loaded, skipped, _ = replay_sample(
+        container,
+        path,
+        units,
+        limit=limit,
+        seed=seed,
+        days=days,
+        triage=triage,
+        history_sweeps=history_sweeps,
+    )
+    return loaded, skipped
+
+
+def replay_sample(
+    container: Container,
+    path: Path,
+    units: dict[str, Unit],
+    *,
+    limit: int | None = None,
+    seed: int = 20261129,
+    days: int = 90,
+    triage: Triage | None = None,
+    history_sweeps: bool = False,
+) -> tuple[int, int, ReplayReport]:
     rng = random.Random(seed)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     if limit is not None:
         rows = rows[:limit]
-    now = container.clock.now()
-    # Spread the real messages over the last 40 days, oldest first, keeping their order.
+    # The real messages keep their order (oldest first), spread over the last ``days``.
     rows.sort(key=lambda r: r.get("留言时间", ""))
-    loaded = skipped = 0
+    rows = _least_sure_last(rows, triage)
+    now = container.clock.now()
     with container.uow() as uow:
         known = set(
             uow.session.scalars(
                 select(ComplaintRow.external_ref).where(ComplaintRow.external_ref.like("fj2:%"))
             )
         )
-        actors = {
-            name: _actor(uow, name) for name in ("operator", "dispatcher", "leader", "callback")
-        }
-        handlers = {code: _actor(uow, f"handler-{code}") for code in LABEL_TO_BUREAU.values()}
-    statuses = [s for s, _ in TARGETS]
-    weights = [w for _, w in TARGETS]
-    for index, row in enumerate(rows):
+        cast = Cast(
+            operator=_actor(uow, "operator"),
+            dispatcher=_actor(uow, "dispatcher"),
+            leader=_actor(uow, "leader"),
+            deputy=_actor(uow, "deputy"),
+            callback=_actor(uow, "callback"),
+            handlers={code: _actor(uow, f"handler-{code}") for code in LABEL_TO_BUREAU.values()},
+            units=units,
+            bureau_of=lambda label: LABEL_TO_BUREAU.get(label, "housing"),
+        )
+    channels = [rng.choice(CHANNELS) for _ in rows]
+    fresh = len(rows) - len(FRESH_ENDINGS)
+    for index in range(max(fresh, 0), len(rows)):
+        if FRESH_ENDINGS[index - fresh] == "accepted":
+            channels[index] = Channel.PHONE
+    received = receipt_times(
+        now,
+        len(rows),
+        container.calendar,
+        rng,
+        days=days,
+        anytime=[c is Channel.WEB for c in channels],
+    )
+    stories: list[Story] = []
+    for index, (row, channel, at) in enumerate(zip(rows, channels, received, strict=True)):
         ref = f"fj2:{row.get('留言编号', index)}"
         if ref in known:
-            skipped += 1
             continue
-        received = (
-            now
-            - timedelta(days=40)
-            + timedelta(days=40 * index / max(len(rows), 1), minutes=rng.randint(0, 600))
-        )
-        target = rng.choices(statuses, weights)[0]
-        label = (row.get("一级标签") or "").strip()
-        with container.uow() as uow:
-            filed = svc.file_complaint(
-                uow,
-                svc.FileComplaint(
-                    content=row.get("留言详情") or row.get("留言主题") or "",
-                    title=(row.get("留言主题") or "").strip(),
-                    channel=rng.choice([Channel.WEB, Channel.WEB, Channel.PHONE, Channel.LETTER]),
-                    complainant=NewComplainant(external_user=row.get("留言用户")),
-                    department_label=label or None,
-                    external_ref=ref,
-                    received_at=received,
+        if index >= fresh:
+            ending = FRESH_ENDINGS[index - fresh]
+        else:
+            ending = ending_for(working_age(at, now, container.calendar), rng)
+        important = ending == "instructing" or rng.random() < 0.04
+        stories.append(
+            Story(
+                ref=ref,
+                title=(row.get("留言主题") or "").strip(),
+                content=row.get("留言详情") or row.get("留言主题") or "",
+                external_user=row.get("留言用户"),
+                received=at,
+                channel=channel,
+                label=(row.get("一级标签") or "").strip(),
+                ending=ending,
+                important=important,
+                phone=f"1380000{index % 10_000:04d}" if channel is Channel.PHONE else None,
+                stages=stages_for(
+                    ending, routed=channel is Channel.WEB, important=important, rng=rng
                 ),
-                actor=actors["operator"],
-                now=received,
-                calendar=container.calendar,
             )
-            _walk(container, uow, filed.id, target, received, label, units, actors, handlers, rng)
-        loaded += 1
-    return loaded, skipped
+        )
+    ensure_queues(stories, now, container.calendar, rng)
+    replay = Replay(container, cast, rng, now=now, triage=triage)
+    report = replay.run(stories, history_sweeps=history_sweeps)
+    return len(stories), len(rows) - len(stories), report
 
 
-def _walk(
+def _routing(
     container: Container,
-    uow: SqlUnitOfWork,
-    complaint_id: int,
-    target: Status,
-    start: datetime,
-    label: str,
-    units: dict[str, Unit],
-    actors: dict[str, Actor],
-    handlers: dict[str, Actor],
-    rng: random.Random,
-) -> None:
-    """Take the complaint along the usual path until it reaches ``target``."""
-    clock = [start]
-    now = container.clock.now()
+    data_dir: Path,
+    model_path: Path | None,
+    progress: Callable[[str], None] | None,
+) -> tuple[DemoModel | None, Triage | None, str]:
+    """The model the demo files its complaints with, and a line saying where it came from.
 
-    def step(actor: Actor, action: Action, **params: Any) -> None:
-        clock[0] = min(clock[0] + timedelta(hours=rng.randint(2, 40)), now)
-        svc.perform(
-            uow,
-            actor,
-            complaint_id,
-            command_for(action, params),
-            now=clock[0],
-            calendar=container.calendar,
-        )
-
-    if target is Status.REGISTERED:
-        return
-    if target is Status.NOT_ACCEPTED:
-        step(
-            actors["operator"],
-            Action.REJECT,
-            explanation="该事项不属于机关效能投诉受理范围，已告知投诉人依法向有关机关反映。",
-            competent_authority="西州信访局",
-        )
-        return
-    if target is Status.HANDED_OVER:
-        step(
-            actors["dispatcher"],
-            Action.HAND_OVER,
-            department="西州信访局",
-            reason="非机关效能问题，移交职能部门办理",
-        )
-        return
-    step(actors["operator"], Action.ACCEPT, category="inefficiency")
-    if target is Status.ACCEPTED:
-        return
-    code = LABEL_TO_BUREAU.get(label, "housing")
-    unit = units[code]
-    handler = handlers[code]
-    summary = f"群众反映{label or '有关'}问题，请依法依规调查处理并答复投诉人。"
-
-    def sign_off_and_dispatch() -> None:
-        # Every dispatch needs the leader's sign-off (签批) first (SPEC §3, issue 6).
-        clock[0] = min(clock[0] + timedelta(hours=rng.randint(1, 8)), now)
-        handling.sign_off(
-            uow,
-            actors["leader"],
-            complaint_id,
-            mode=DispatchMode.TRANSFER,
-            unit_id=unit.id,
-            opinion="同意转办",
-            now=clock[0],
-            calendar=container.calendar,
-        )
-        step(
-            actors["dispatcher"],
-            Action.DISPATCH,
-            unit_id=unit.id,
-            mode=DispatchMode.TRANSFER.value,
-            summary=summary,
-        )
-
-    plan: list[tuple[Status, Callable[[], None]]] = [
-        (Status.DISPATCHED, sign_off_and_dispatch),
-        (
-            Status.RETURNED,
-            lambda: step(
-                handler, Action.RETURN_DISPATCH, reason="该事项不属于本单位职责范围，请重新派单"
-            ),
-        ),
-        (Status.RECEIVED, lambda: step(handler, Action.RECEIVE)),
-        (Status.IN_PROGRESS, lambda: step(handler, Action.START_HANDLING)),
-        (
-            Status.REPLIED,
-            lambda: step(
-                handler,
-                Action.REPLY,
-                channel="phone",
-                reply="经调查核实，已责成相关单位整改，并电话答复投诉人。",
-            ),
-        ),
-        (Status.CALLBACK, lambda: step(actors["callback"], Action.START_CALLBACK)),
-        (
-            Status.CLOSED,
-            lambda: step(
-                actors["callback"],
-                Action.RECORD_CALLBACK,
-                outcome=rng.choice(["satisfied", "basically_satisfied"]),
-            ),
-        ),
-        (Status.ARCHIVED, lambda: step(actors["operator"], Action.ARCHIVE)),
-    ]
-    for status, run in plan:
-        if status is Status.RETURNED and target is not Status.RETURNED:
-            continue
-        run()
-        if status is target:
-            return
+    A model the settings already name (``COMPLAINTDESK_TRIAGE_MODEL``) is used as it is,
+    never overwritten; otherwise one is trained (or reused) at ``model_path``."""
+    threshold = container.settings.triage_threshold
+    configured = container.settings.triage_model
+    if configured is not None and configured.is_file() and model_path is None:
+        return None, container.triage, f"configured {configured}"
+    path = model_path or configured or DEFAULT_MODEL_PATH
+    model = train_demo_model(data_dir, path, progress)
+    if model is None:
+        return None, None, f"no data at {data_dir / TRAINING_FILE}"
+    return model, ModelTriage(model.model, threshold), str(path)
 
 
-def run_demo(container: Container, *, limit: int | None = None) -> DemoReport:
+def run_demo(
+    container: Container,
+    *,
+    limit: int | None = None,
+    train_model: bool = True,
+    model_path: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DemoReport:
+    """Org tree, users with contacts, a routing model (unless ``train_model`` is False),
+    three months of sample complaints, then the worker's sweep at ``now``."""
     with container.uow() as uow:
         units = build_org(uow)
         users = build_users(uow, units)
+        give_contacts(uow)
         uow.commit()
         unit_count = len(uow.units.all())
+        first_load = (
+            uow.session.scalar(
+                select(func.count())
+                .select_from(ComplaintRow)
+                .where(ComplaintRow.external_ref.like("fj2:%"))
+            )
+            == 0
+        )
     data_dir = container.settings.resolved_data_dir()
+    model: DemoModel | None = None
+    triage: Triage | None = None
+    model_note = "skipped"
+    if train_model:
+        model, triage, model_note = _routing(container, data_dir, model_path, progress)
     sample = data_dir / SAMPLE_FILE
     loaded = skipped = 0
     missing = None
+    replay: ReplayReport | None = None
     if sample.is_file():
-        loaded, skipped = load_sample(container, sample, units, limit=limit)
+        # The sweeps of the past run only on a first load: on an existing database they
+        # could add steps older than what has happened since.
+        loaded, skipped, replay = replay_sample(
+            container, sample, units, limit=limit, triage=triage, history_sweeps=first_load
+        )
     else:
         missing = str(sample)
+    swept = sweep(
+        container.session_factory,
+        container.calendar,
+        container.clock.now(),
+        reminder_working_days=container.settings.reminder_working_days,
+    )
     with container.uow() as uow:
         counts: dict[str, int] = {
             status: int(count)
@@ -410,4 +449,15 @@ def run_demo(container: Container, *, limit: int | None = None) -> DemoReport:
                 select(ComplaintRow.status, func.count()).group_by(ComplaintRow.status)
             )
         }
-    return DemoReport(unit_count, users, loaded, skipped, missing, counts)
+    return DemoReport(
+        unit_count,
+        users,
+        loaded,
+        skipped,
+        missing,
+        counts,
+        model=model,
+        model_note=model_note,
+        replay=replay,
+        sweep=swept,
+    )

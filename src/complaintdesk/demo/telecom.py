@@ -38,6 +38,8 @@ from complaintdesk.telecom.standin import parse_states, running
 from complaintdesk.telecom.tables import TelecomScriptRow
 
 BRANCHES = [("a", "A市"), ("b", "B市"), ("e", "E市")]
+SPREAD = timedelta(days=10)
+ALARM_WINDOW = timedelta(hours=24)
 ARREARS_SCRIPT = "SC-L2-ARREARS"
 USERS: list[UserSpec] = [
     ("tc-operator", "省客服中心话务员 孙丽", {Role.INTAKE_OPERATOR}, "tc-province"),
@@ -303,13 +305,18 @@ def run_telecom_demo(
             if ref in known:
                 report.skipped += 1
                 continue
-            received = now - timedelta(hours=24) + timedelta(minutes=int(i * 1440 / count))
+            # Spread over the last week (oldest first), so some of the branch's tickets
+            # were archived 48 hours ago or more and are back for the closed-loop review;
+            # the calls about a current outage came in since the alarm (30 hours ago).
+            window = ALARM_WINDOW if scenario[0] == "alarm" else SPREAD
+            minutes = window.total_seconds() / 60
+            received = now - window + timedelta(minutes=int(i * minutes / count))
             outcome = _walk(container, lookups, actors, units, scenario, i, ref, received, now)
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
             report.filed += 1
     with container.uow() as uow:
         report.review_queue = len(pre.review_queue(uow, actors["tc-support"], now=now))
-        report.metrics = pre.metrics(uow, None, received_from=now - timedelta(hours=24))
+        report.metrics = pre.metrics(uow, None, received_from=now - SPREAD)
     return report
 
 
@@ -349,8 +356,9 @@ def _walk(
     cid = filed.id
 
     def later(minutes: int) -> datetime:
+        # Pre-processing takes minutes: the last of these is still well before now.
         nonlocal at
-        at = min(at + timedelta(minutes=minutes), now)
+        at = min(at + timedelta(minutes=minutes), now - timedelta(seconds=1))
         return at
 
     with container.uow() as uow:
@@ -405,21 +413,72 @@ def _walk(
     handler = actors[f"tc-branch-{branch}"]
     if index % 4 == 3:
         return "dispatched"  # still with the branch
-    for action in (Action.RECEIVE, Action.START_HANDLING):
-        with container.uow() as uow:
-            svc.perform(uow, handler, cid, command_for(action, {}), now=later(30), calendar=cal)
-    with container.uow() as uow:
-        really = truth == "network"
-        pre.branch_reply(
-            uow,
-            handler,
-            cid,
-            channel="phone",
-            network_quality=really,
-            now=later(120),
-            calendar=cal,
-            reply="现场测试确认弱覆盖，已调整天线下倾角 / antenna tilt adjusted on site"
-            if really
-            else "现场测试网络正常，系终端问题 / network fine on site: the handset",
-        )
+    _branch_work(container, actors, handler, cid, truth, index, at, now)
     return "dispatched"
+
+
+def _branch_work(
+    container: Container,
+    actors: dict[str, Actor],
+    handler: Actor,
+    cid: int,
+    truth: str,
+    index: int,
+    at: datetime,
+    now: datetime,
+) -> None:
+    """The branch signs for the ticket, tests on site and replies (hours to a day), the
+    centre calls back and archives; each step only if it falls before ``now``."""
+    cal = container.calendar
+    really = truth == "network"
+    spread = (index * 37) % 60  # deterministic variety without another random stream
+    steps: list[tuple[int, Callable[[SqlUnitOfWork, datetime], object]]] = [
+        (
+            60 + spread,
+            lambda uow, t: svc.perform(
+                uow, handler, cid, command_for(Action.RECEIVE, {}), now=t, calendar=cal
+            ),
+        ),
+        (
+            20 + spread,
+            lambda uow, t: svc.perform(
+                uow, handler, cid, command_for(Action.START_HANDLING, {}), now=t, calendar=cal
+            ),
+        ),
+        (
+            180 + 10 * spread,
+            lambda uow, t: pre.branch_reply(
+                uow,
+                handler,
+                cid,
+                channel="phone",
+                network_quality=really,
+                now=t,
+                calendar=cal,
+                reply="现场测试确认弱覆盖，已调整天线下倾角 / antenna tilt adjusted on site"
+                if really
+                else "现场测试网络正常，系终端问题 / network fine on site: the handset",
+            ),
+        ),
+    ]
+    callback = actors["tc-callback"]
+
+    def centre(
+        action: Action, params: dict[str, Any]
+    ) -> Callable[[SqlUnitOfWork, datetime], object]:
+        def run(uow: SqlUnitOfWork, t: datetime) -> object:
+            return svc.perform(uow, callback, cid, command_for(action, params), now=t, calendar=cal)
+
+        return run
+
+    steps += [
+        (240 + 10 * spread, centre(Action.START_CALLBACK, {})),
+        (10 + spread, centre(Action.RECORD_CALLBACK, {"outcome": "satisfied"})),
+        (60 + 3 * spread, centre(Action.ARCHIVE, {})),
+    ]
+    for minutes, run in steps:
+        at = at + timedelta(minutes=minutes)
+        if at >= now:
+            return  # not yet: the ticket waits in that queue
+        with container.uow() as uow:
+            run(uow, at)

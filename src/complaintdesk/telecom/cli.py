@@ -53,7 +53,7 @@ def print_report(report: object) -> None:
     m = report.metrics
     if m is not None:
         typer.echo(
-            f"近24小时 last 24 h: {m.total} 张工单 tickets; 一级解决 level 1: {m.level1};"
+            f"近10天 last 10 days: {m.total} 张工单 tickets; 一级解决 level 1: {m.level1};"
             f" 二级解决 level 2: {m.level2}; 派市分公司 to branches: {m.to_branch}"
             f" (已认定 judged {m.branch_judged}, 待认定 pending {m.branch_pending})"
         )
