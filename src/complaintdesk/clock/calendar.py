@@ -15,6 +15,7 @@ the weekday rule in a year the package does not know.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ class ChineseWorkingCalendar:
         if answer is not None:
             return answer
         if package_knows(day.year):
-            return bool(chinese_calendar.is_workday(day))
+            return _package_workday(day)
         if day.year not in self._override_years:
             self.unknown_years.add(day.year)
         return day.weekday() < 5
@@ -100,6 +101,13 @@ class ChineseWorkingCalendar:
 
 
 _known: dict[int, bool] = {}
+
+
+@functools.lru_cache(maxsize=8192)
+def _package_workday(day: date) -> bool:
+    """The package's answer, remembered: its data never changes while we run, and each of its
+    calls scans its tables (a queue of 50 due badges asks it thousands of times)."""
+    return bool(chinese_calendar.is_workday(day))
 
 
 def package_knows(year: int) -> bool:
